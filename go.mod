@@ -1,0 +1,3 @@
+module github.com/udpool/udpool
+
+go 1.26
