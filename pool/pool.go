@@ -32,9 +32,15 @@ import (
 // Creation, checks, closing and maintenance run outside every lock, on the
 // caller's goroutine or a goroutine of the pool, never on the fast path.
 type Pool[T any] struct {
+	// Read by every acquire and release; written only by waiters, which
+	// also count their waits here so that a wait dirties one line, not two.
+	mode      atomic.Int64 // waiters<<waiterShift | flags; zero opens the fast path
+	waits     atomic.Uint64
+	waitNanos atomic.Int64
+	_         [64 - 24]byte
+
 	// Read by every acquire and release; written rarely.
-	mode  atomic.Int64 // waiters<<waiterShift | flags; zero opens the fast path
-	cache sync.Pool    // per-CPU hints: *item[T] that were idle when put
+	cache sync.Pool // per-CPU hints: *item[T] that were idle when put
 	set   settings[T]
 	clock atomic.Int64 // coarse pool clock (ns since epoch), kept by the maintainer
 	queue atomic.Pointer[queue[T]]
@@ -174,13 +180,17 @@ func (p *Pool[T]) acquireSlow(ctx context.Context, block bool) (Resource[T], err
 			return Resource[T]{}, ErrClosed
 		}
 		q := p.queue.Load()
-		select {
-		case it := <-q.ch:
-			if r, err, done := p.received(ctx, q, it, nil); done {
-				return r, err
+		// With waiters ahead, queue behind them at once: a try first would
+		// lock the channel twice per acquire.
+		if !block || p.mode.Load()>>waiterShift == 0 {
+			select {
+			case it := <-q.ch:
+				if r, err, done := p.received(ctx, q, it, nil); done {
+					return r, err
+				}
+				continue
+			default:
 			}
-			continue
-		default:
 		}
 
 		if !block {

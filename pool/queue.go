@@ -147,7 +147,7 @@ func (p *Pool[T]) wait(ctx context.Context, q *queue[T], w *waitState) (*item[T]
 	if !w.waited {
 		w.waited = true
 		w.start = p.now()
-		p.counters.waits.Add(1)
+		p.waits.Add(1)
 	}
 	done := ctx.Done()
 	if done == nil && p.set.AcquireTimeout == 0 {
@@ -175,7 +175,7 @@ func (p *Pool[T]) wait(ctx context.Context, q *queue[T], w *waitState) (*item[T]
 // finishWait records the wait time and recycles the timer.
 func (p *Pool[T]) finishWait(w *waitState) {
 	if w.waited {
-		p.counters.waitNanos.Add(p.now() - w.start)
+		p.waitNanos.Add(p.now() - w.start)
 	}
 	if w.timer != nil {
 		w.timer.Stop()

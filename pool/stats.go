@@ -9,8 +9,6 @@ import (
 // here: acquires are the sum of the items' lease counters, so counting them
 // costs no shared write.
 type counters struct {
-	waits          atomic.Uint64
-	waitNanos      atomic.Int64
 	canceled       atomic.Uint64
 	timeouts       atomic.Uint64
 	unlent         atomic.Uint64 // loans started but not handed out
@@ -93,8 +91,8 @@ func (p *Pool[T]) Stats() Stats {
 	s.Creating = int(p.creating.Load())
 	s.Waiting = int(p.mode.Load() >> waiterShift)
 	s.Acquires = leases - c.unlent.Load()
-	s.Waits = c.waits.Load()
-	s.WaitTime = time.Duration(c.waitNanos.Load())
+	s.Waits = p.waits.Load()
+	s.WaitTime = time.Duration(p.waitNanos.Load())
 	s.CanceledAcquires = c.canceled.Load()
 	s.TimedOutAcquires = c.timeouts.Load()
 	s.Creates = c.creates.Load()
