@@ -11,9 +11,9 @@ import "context"
 // for example with a longer deadline, to keep waiting.
 func (p *Pool[T]) Close(ctx context.Context) error {
 	p.mu.Lock()
-	first := !p.closing
+	first := !p.closing.Load()
 	if first {
-		p.closing = true
+		p.closing.Store(true)
 		p.mode.Or(flagClosing)
 		p.cancelBase()
 		p.checkFinishedLocked()

@@ -25,7 +25,7 @@ func (p *Pool[T]) reserve() bool {
 // growForWaiters starts creates while waiters outnumber the creates running
 // and idle items queued for them, and the pool has room.
 func (p *Pool[T]) growForWaiters(ctx context.Context) {
-	for {
+	for p.total.Load() < p.maxSize.Load() {
 		waiters := p.mode.Load() >> waiterShift
 		queued := int64(len(p.queue.Load().ch))
 		if p.creating.Load()+queued >= waiters || !p.reserve() {
@@ -46,7 +46,7 @@ func (p *Pool[T]) growInBackground() {
 // ctx supplies the values New sees (a trace ID, say), not its lifetime.
 func (p *Pool[T]) startCreate(ctx context.Context) {
 	p.mu.Lock()
-	if p.closing {
+	if p.closing.Load() {
 		p.mu.Unlock()
 		p.releaseSlot()
 		return
@@ -94,7 +94,7 @@ func (p *Pool[T]) stillNeeded() bool {
 	if waiters > others {
 		return true
 	}
-	return p.set.MinIdle > 0 && p.mode.Load()&flagClosing == 0
+	return p.set.MinIdle > 0 && !p.closing.Load()
 }
 
 // backoff is the pause before the create that follows streak consecutive

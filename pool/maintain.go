@@ -67,7 +67,7 @@ func (p *Pool[T]) maintain(now int64) {
 	if now > p.clock.Load() {
 		p.clock.Store(now)
 	}
-	if p.mode.Load()&flagClosing != 0 {
+	if p.closing.Load() {
 		return
 	}
 	idle, leaks := p.survey(now)
@@ -218,7 +218,7 @@ func (p *Pool[T]) runCheck(ctx context.Context, it *item[T]) (err error) {
 
 // fillMinIdle starts creates until idle plus creating reaches MinIdle.
 func (p *Pool[T]) fillMinIdle(idle int) {
-	for p.mode.Load()&flagClosing == 0 &&
+	for !p.closing.Load() &&
 		int64(idle)+p.creating.Load() < int64(p.set.MinIdle) && p.reserve() {
 		p.startCreate(p.baseCtx)
 	}

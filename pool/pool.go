@@ -43,6 +43,9 @@ type Pool[T any] struct {
 	cache sync.Pool // per-CPU hints: *item[T] that were idle when put
 	set   settings[T]
 	clock atomic.Int64 // coarse pool clock (ns since epoch), kept by the maintainer
+	// closing is set once by Close. The slow paths read it rather than
+	// mode, whose line the waiters keep writing.
+	closing atomic.Bool
 	queue atomic.Pointer[queue[T]]
 	epoch time.Time
 
@@ -69,7 +72,6 @@ type Pool[T any] struct {
 	mu       sync.Mutex
 	items    []*item[T] // every item not yet dead; guarded by mu
 	retired  uint64     // sum of the leases of retired items; guarded by mu
-	closing  bool       // guarded by mu
 	finished bool       // done has been closed; guarded by mu
 	done     chan struct{}
 }
@@ -176,21 +178,20 @@ func (p *Pool[T]) acquireSlow(ctx context.Context, block bool) (Resource[T], err
 	var w waitState
 	defer p.finishWait(&w)
 	for {
-		if p.mode.Load()&flagClosing != 0 {
+		if p.closing.Load() {
 			return Resource[T]{}, ErrClosed
 		}
 		q := p.queue.Load()
-		// With waiters ahead, queue behind them at once: a try first would
-		// lock the channel twice per acquire.
-		if !block || p.mode.Load()>>waiterShift == 0 {
-			select {
-			case it := <-q.ch:
-				if r, err, done := p.received(ctx, q, it, nil); done {
-					return r, err
-				}
-				continue
-			default:
+		// Try before registering as a waiter: under contention most tries
+		// succeed, and registering writes the line every fast path reads.
+		// (If waiters are blocked, the queue is empty: no one is overtaken.)
+		select {
+		case it := <-q.ch:
+			if r, err, done := p.received(ctx, q, it, nil); done {
+				return r, err
 			}
+			continue
+		default:
 		}
 
 		if !block {
@@ -204,7 +205,7 @@ func (p *Pool[T]) acquireSlow(ctx context.Context, block bool) (Resource[T], err
 			return Resource[T]{}, ErrExhausted
 		}
 
-		prev := p.mode.Add(waiterUnit)
+		prev := p.mode.Add(waiterUnit) - waiterUnit
 		if prev&flagClosing != 0 {
 			p.mode.Add(-waiterUnit)
 			return Resource[T]{}, ErrClosed
@@ -216,7 +217,7 @@ func (p *Pool[T]) acquireSlow(ctx context.Context, block bool) (Resource[T], err
 		}
 		p.growForWaiters(ctx)
 		seq := p.failSeq.Load()
-		it, err := p.wait(ctx, q, &w)
+		it, err := p.wait(ctx, q, &w, prev>>waiterShift+1)
 		p.mode.Add(-waiterUnit)
 		if err != nil {
 			return Resource[T]{}, err
@@ -317,7 +318,8 @@ func (p *Pool[T]) release(it *item[T], lease uint64) {
 			return
 		}
 	}
-	if !p.set.fifo && p.mode.Load() == 0 {
+	m := p.mode.Load()
+	if m == 0 && !p.set.fifo {
 		if !it.endLoan(lease, stIdle) {
 			panic(it.misuse("Release", lease))
 		}
@@ -331,7 +333,7 @@ func (p *Pool[T]) release(it *item[T], lease uint64) {
 	if !it.endLoan(lease, stHeld) {
 		panic(it.misuse("Release", lease))
 	}
-	p.putIdle(it)
+	p.putIdleIn(it, m)
 }
 
 // rescue moves it from the cache to wherever idle items belong now, unless
@@ -344,8 +346,11 @@ func (p *Pool[T]) rescue(it *item[T]) {
 
 // putIdle makes an item the pool holds (stHeld) idle, or destroys it when the
 // pool is closing, shrinking or the item has expired.
-func (p *Pool[T]) putIdle(it *item[T]) {
-	m := p.mode.Load()
+func (p *Pool[T]) putIdle(it *item[T]) { p.putIdleIn(it, p.mode.Load()) }
+
+// putIdleIn is putIdle with the mode word already read. A stale mode is
+// harmless: at worst the item goes to the queue, and settle catches Close.
+func (p *Pool[T]) putIdleIn(it *item[T], m int64) {
 	if m&flagClosing != 0 {
 		p.retire(it, causeClosed)
 		return

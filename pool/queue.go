@@ -52,7 +52,7 @@ func (p *Pool[T]) enqueue(it *item[T]) {
 // replacement that the sender did not see: the item would sit where nobody
 // looks for it.
 func (p *Pool[T]) settle(q *queue[T]) {
-	if p.mode.Load()&flagClosing != 0 {
+	if p.closing.Load() {
 		p.drainClosed(q)
 	}
 	if p.queue.Load() != q {
@@ -139,15 +139,31 @@ func (p *Pool[T]) deliverFailure(err error) {
 type waitState struct {
 	timer  *time.Timer
 	waited bool
+	weight int64 // how many waits this one's time stands for; 0: not timed
 	start  int64 // pool time of the first wait
 }
 
+// waitSampling: with many callers waiting, only every waitSampling-th wait
+// reads the clock, and its time counts for waitSampling waits. Two clock
+// reads cost as much as the rest of a contended acquire; with few waiters
+// every wait is timed exactly.
+const waitSampling = 8
+
 // wait blocks on q until an item arrives, ctx ends or AcquireTimeout passes.
-func (p *Pool[T]) wait(ctx context.Context, q *queue[T], w *waitState) (*item[T], error) {
+// waiters is the number of callers waiting, this one included.
+func (p *Pool[T]) wait(ctx context.Context, q *queue[T], w *waitState, waiters int64) (*item[T], error) {
 	if !w.waited {
 		w.waited = true
-		w.start = p.now()
-		p.waits.Add(1)
+		n := p.waits.Add(1)
+		switch {
+		case waiters <= 2:
+			w.weight = 1
+		case n%waitSampling == 0:
+			w.weight = waitSampling
+		}
+		if w.weight != 0 {
+			w.start = p.now()
+		}
 	}
 	done := ctx.Done()
 	if done == nil && p.set.AcquireTimeout == 0 {
@@ -174,8 +190,8 @@ func (p *Pool[T]) wait(ctx context.Context, q *queue[T], w *waitState) (*item[T]
 
 // finishWait records the wait time and recycles the timer.
 func (p *Pool[T]) finishWait(w *waitState) {
-	if w.waited {
-		p.waitNanos.Add(p.now() - w.start)
+	if w.weight != 0 {
+		p.waitNanos.Add((p.now() - w.start) * w.weight)
 	}
 	if w.timer != nil {
 		w.timer.Stop()

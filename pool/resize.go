@@ -21,7 +21,7 @@ func (p *Pool[T]) Resize(size int) error {
 		return &ConfigError{Field: "MaxSize", Problem: fmt.Sprintf("must not be below MinIdle (%d)", p.set.MinIdle), Value: size}
 	}
 	p.mu.Lock()
-	if p.closing {
+	if p.closing.Load() {
 		p.mu.Unlock()
 		return ErrClosed
 	}

@@ -71,7 +71,7 @@ func (p *Pool[T]) releaseSlot() {
 
 // goroutineDone is the last thing a goroutine of the pool does.
 func (p *Pool[T]) goroutineDone() {
-	if p.goroutines.Add(-1) == 0 && p.mode.Load()&flagClosing != 0 {
+	if p.goroutines.Add(-1) == 0 && p.closing.Load() {
 		p.mu.Lock()
 		p.checkFinishedLocked()
 		p.mu.Unlock()
@@ -80,7 +80,7 @@ func (p *Pool[T]) goroutineDone() {
 
 // checkFinishedLocked ends Close once no resource and no goroutine is left.
 func (p *Pool[T]) checkFinishedLocked() {
-	if p.closing && !p.finished && p.total.Load() == 0 && p.goroutines.Load() == 0 {
+	if p.closing.Load() && !p.finished && p.total.Load() == 0 && p.goroutines.Load() == 0 {
 		p.finished = true
 		close(p.done)
 	}

@@ -24,6 +24,11 @@ type counters struct {
 // Stats is a snapshot of a pool. The gauges are read one item at a time
 // while the pool runs, so under load they are each exact but not taken at
 // one instant; the counters only grow.
+//
+// WaitTime is exact while at most two callers wait at once. When more wait,
+// every eighth wait is timed and counts for eight, because reading the clock
+// twice would cost as much as the rest of a contended acquire; with that many
+// waits the estimate is close.
 type Stats struct {
 	MaxSize int // the current bound (see Resize)
 
@@ -36,7 +41,7 @@ type Stats struct {
 
 	Acquires         uint64        // successful acquires
 	Waits            uint64        // acquires that had to wait
-	WaitTime         time.Duration // total time spent waiting
+	WaitTime         time.Duration // total time spent waiting (see below)
 	CanceledAcquires uint64        // acquires that ended because their context was canceled
 	TimedOutAcquires uint64        // acquires that hit a deadline or AcquireTimeout
 
