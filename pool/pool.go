@@ -46,8 +46,8 @@ type Pool[T any] struct {
 	// closing is set once by Close. The slow paths read it rather than
 	// mode, whose line the waiters keep writing.
 	closing atomic.Bool
-	queue atomic.Pointer[queue[T]]
-	epoch time.Time
+	queue   atomic.Pointer[queue[T]]
+	epoch   time.Time
 
 	_ [64]byte // keep the slow path's counters off the lines above
 
