@@ -206,6 +206,8 @@ func (c *Config[T]) validate() error {
 		return bad("Order", "must be LIFO or FIFO", c.Order)
 	case c.MaintenanceInterval < 0:
 		return bad("MaintenanceInterval", "must not be negative", c.MaintenanceInterval)
+	case c.MaintenanceInterval > 0 && c.MaintenanceInterval < time.Millisecond:
+		return bad("MaintenanceInterval", "must be at least 1ms (zero picks one)", c.MaintenanceInterval)
 	}
 	return nil
 }

@@ -145,10 +145,10 @@ func (p *Pool[T]) callNew(values context.Context) (v T, err error) {
 
 // register adds a new resource to the registry, held by the pool.
 func (p *Pool[T]) register(v T) *item[T] {
-	now := p.now()
+	now := max(p.now(), p.clock.Load())
 	it := &item[T]{owner: p, value: v, createdAt: now}
 	it.state.Store(packState(0, stHeld))
-	it.idleSince.Store(max(now, p.clock.Load()))
+	it.idleSince.Store(now)
 	if p.set.MaxLifetime > 0 {
 		life := p.set.MaxLifetime
 		if p.set.LifetimeJitter > 0 {
