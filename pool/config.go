@@ -11,11 +11,12 @@ import (
 type Order int
 
 const (
-	// LIFO hands out the most recently released resource first (per CPU).
-	// A hot working set stays warm and surplus resources age out, so
+	// LIFO prefers recently released resources: each CPU keeps reusing the
+	// ones it released last (its slice of a sync.Pool), so a hot working set
+	// stays warm and surplus resources sit untouched and age out, and
 	// MaxIdleTime can shrink the pool after a burst. It is the default and
 	// the fastest order: releases and acquires on the same CPU touch no
-	// shared memory.
+	// shared memory. The order is a preference, not a strict stack.
 	LIFO Order = iota
 	// FIFO hands out the resource that has been idle longest, spreading use
 	// evenly over all resources. Every acquire and release then goes through

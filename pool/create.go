@@ -23,9 +23,10 @@ func (p *Pool[T]) reserve() bool {
 }
 
 // growForWaiters starts creates while waiters outnumber the creates running
-// and idle items queued for them, and the pool has room.
+// and idle items queued for them, and the pool has room. It starts none
+// while a failed create is backing off: the retry comes after the pause.
 func (p *Pool[T]) growForWaiters(ctx context.Context) {
-	for p.total.Load() < p.maxSize.Load() {
+	for p.total.Load() < p.maxSize.Load() && !p.retryPending.Load() {
 		waiters := p.mode.Load() >> waiterShift
 		queued := int64(len(p.queue.Load().ch))
 		if p.creating.Load()+queued >= waiters || !p.reserve() {
@@ -37,7 +38,7 @@ func (p *Pool[T]) growForWaiters(ctx context.Context) {
 
 // growInBackground starts one create for TryAcquire if none is running.
 func (p *Pool[T]) growInBackground() {
-	if p.creating.Load() == 0 && p.reserve() {
+	if p.creating.Load() == 0 && !p.retryPending.Load() && p.reserve() {
 		p.startCreate(context.Background())
 	}
 }
@@ -58,43 +59,35 @@ func (p *Pool[T]) startCreate(ctx context.Context) {
 }
 
 // create makes one resource for a reserved slot and makes it idle, which
-// hands it to the oldest waiter if there is one. After consecutive failures
-// it first backs off, and gives up the slot if nobody needs it any more.
+// hands it to the oldest waiter if there is one. A failure frees the slot at
+// once and goes to the oldest waiter; then creates pause for a backoff that
+// grows with each consecutive failure, and this goroutine starts the retry
+// if callers still wait.
 func (p *Pool[T]) create(values context.Context) {
 	defer p.goroutineDone()
-	if streak := p.failStreak.Load(); streak > 0 {
-		if !p.sleep(p.backoff(streak)) || !p.stillNeeded() {
-			p.creating.Add(-1)
-			p.releaseSlot()
-			return
-		}
-	}
 	v, err := p.callNew(values)
 	if err != nil {
 		p.counters.createFailures.Add(1)
-		p.failStreak.Add(1)
+		streak := p.failStreak.Add(1)
+		p.retryPending.Store(true)
 		p.creating.Add(-1)
+		p.releaseSlot()
 		p.deliverFailure(err)
-		p.releaseSlot() // wakes the creates the remaining waiters need
+		if p.sleep(p.backoff(streak)) {
+			p.retryPending.Store(false)
+			p.growForWaiters(values)
+			if p.set.MinIdle > 0 {
+				p.kickMaintainer()
+			}
+		}
 		return
 	}
 	p.failStreak.Store(0)
+	p.retryPending.Store(false)
 	p.counters.creates.Add(1)
 	it := p.register(v)
 	p.creating.Add(-1)
 	p.putIdle(it)
-}
-
-// stillNeeded reports whether a create that backed off should go ahead:
-// some waiter is not covered by the other creates running, or MinIdle is
-// not met.
-func (p *Pool[T]) stillNeeded() bool {
-	waiters := p.mode.Load() >> waiterShift
-	others := p.creating.Load() - 1
-	if waiters > others {
-		return true
-	}
-	return p.set.MinIdle > 0 && !p.closing.Load()
 }
 
 // backoff is the pause before the create that follows streak consecutive

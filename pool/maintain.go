@@ -218,7 +218,7 @@ func (p *Pool[T]) runCheck(ctx context.Context, it *item[T]) (err error) {
 
 // fillMinIdle starts creates until idle plus creating reaches MinIdle.
 func (p *Pool[T]) fillMinIdle(idle int) {
-	for !p.closing.Load() &&
+	for !p.closing.Load() && !p.retryPending.Load() &&
 		int64(idle)+p.creating.Load() < int64(p.set.MinIdle) && p.reserve() {
 		p.startCreate(p.baseCtx)
 	}

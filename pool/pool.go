@@ -58,8 +58,10 @@ type Pool[T any] struct {
 	goroutines atomic.Int64 // running create and maintainer goroutines
 	failSeq    atomic.Uint64
 	failStreak atomic.Int64
-	lastFail   atomic.Pointer[createFailure]
-	sentinels  atomic.Int64 // failedSignal sentinels sitting in a queue
+	// retryPending is set while creates pause after a failure.
+	retryPending atomic.Bool
+	lastFail     atomic.Pointer[createFailure]
+	sentinels    atomic.Int64 // failedSignal sentinels sitting in a queue
 
 	counters counters
 
