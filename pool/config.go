@@ -53,7 +53,8 @@ type Config[T any] struct {
 
 	// Check reports whether an idle resource is still usable. It runs on
 	// acquire when the resource has been idle for CheckAfterIdle or longer
-	// (on every acquire when CheckAfterIdle is zero) and, with
+	// (on every acquire when CheckAfterIdle is zero; never on a resource's
+	// first acquire, as New just made it) and, with
 	// CheckIdleEvery set, in the background while the resource is idle.
 	// A resource that fails its check (error or panic) is destroyed.
 	Check func(ctx context.Context, v T) error

@@ -275,7 +275,11 @@ func (p *Pool[T]) checkout(ctx context.Context, it *item[T], lease uint64) (ok b
 			return false, nil
 		}
 	}
-	if p.set.checkOnAcquire && (p.set.CheckAfterIdle == 0 || now-it.idleSince.Load() >= int64(p.set.CheckAfterIdle)) {
+	// A resource on its first loan is fresh from New: it needs no check,
+	// and never checking it keeps a device that fails every check from
+	// looping Acquire through create and destroy forever.
+	if p.set.checkOnAcquire && lease > 1 &&
+		(p.set.CheckAfterIdle == 0 || now-it.idleSince.Load() >= int64(p.set.CheckAfterIdle)) {
 		if err := p.runCheck(ctx, it); err != nil {
 			if ctx.Err() != nil {
 				// The caller gave up; that says nothing about the resource.
