@@ -216,10 +216,12 @@ func (p *Pool[T]) runCheck(ctx context.Context, it *item[T]) (err error) {
 	return p.set.Check(ctx, it.value)
 }
 
-// fillMinIdle starts creates until idle plus creating reaches MinIdle.
+// fillMinIdle starts creates until idle plus creating reaches MinIdle. The
+// deficit is counted once: creates that finish meanwhile must not be
+// counted twice.
 func (p *Pool[T]) fillMinIdle(idle int) {
-	for !p.closing.Load() && !p.retryPending.Load() &&
-		int64(idle)+p.creating.Load() < int64(p.set.MinIdle) && p.reserve() {
+	deficit := int64(p.set.MinIdle-idle) - p.creating.Load()
+	for ; deficit > 0 && !p.closing.Load() && !p.retryPending.Load() && p.reserve(); deficit-- {
 		p.startCreate(p.baseCtx)
 	}
 }
