@@ -9,11 +9,15 @@ import (
 
 // reserve takes a slot for a new resource if the pool has room. The slot
 // counts in total from now until the resource is destroyed or the create
-// fails, which is what keeps total within MaxSize with no lock.
+// fails, which is what keeps total within MaxSize with no lock. The create
+// is counted first, so that total never counts a resource that Stats
+// cannot place.
 func (p *Pool[T]) reserve() bool {
+	p.creating.Add(1)
 	for {
 		t := p.total.Load()
 		if t >= p.maxSize.Load() {
+			p.creating.Add(-1)
 			return false
 		}
 		if p.total.CompareAndSwap(t, t+1) {
@@ -22,16 +26,17 @@ func (p *Pool[T]) reserve() bool {
 	}
 }
 
-// growForWaiters starts creates while waiters outnumber the creates running
-// and idle items queued for them, and the pool has room. It starts none
-// while a failed create is backing off: the retry comes after the pause.
+// growForWaiters starts as many creates as waiters outnumber the creates
+// running and the idle items queued for them, as far as the pool has room.
+// The need is counted once: a create finishing meanwhile would otherwise be
+// counted in neither. It starts none while a failed create is backing off:
+// the retry comes after the pause.
 func (p *Pool[T]) growForWaiters(ctx context.Context) {
-	for p.total.Load() < p.maxSize.Load() && !p.retryPending.Load() {
-		waiters := p.mode.Load() >> waiterShift
-		queued := int64(len(p.queue.Load().ch))
-		if p.creating.Load()+queued >= waiters || !p.reserve() {
-			return
-		}
+	if p.total.Load() >= p.maxSize.Load() || p.retryPending.Load() {
+		return
+	}
+	need := p.mode.Load()>>waiterShift - p.creating.Load() - int64(len(p.queue.Load().ch))
+	for ; need > 0 && p.reserve(); need-- {
 		p.startCreate(ctx)
 	}
 }
@@ -49,10 +54,10 @@ func (p *Pool[T]) startCreate(ctx context.Context) {
 	p.mu.Lock()
 	if p.closing.Load() {
 		p.mu.Unlock()
+		p.creating.Add(-1)
 		p.releaseSlot()
 		return
 	}
-	p.creating.Add(1)
 	p.goroutines.Add(1)
 	p.mu.Unlock()
 	go p.create(context.WithoutCancel(ctx))
@@ -85,6 +90,9 @@ func (p *Pool[T]) create(values context.Context) {
 	p.failStreak.Store(0)
 	p.retryPending.Store(false)
 	p.counters.creates.Add(1)
+	// Counted out of creating before it is handed over: the waiter that
+	// receives it then sees the true count when it checks whether the
+	// waiters behind it still need creates (see received).
 	it := p.register(v)
 	p.creating.Add(-1)
 	p.putIdle(it)

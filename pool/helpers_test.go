@@ -4,11 +4,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 )
+
+// tb is what the helpers need of a test: *testing.T, *testing.B and
+// *rapid.T all have it.
+type tb interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+	Fatal(args ...any)
+}
 
 // conn is a resource for tests. It records its own life so that tests can
 // prove that no two callers hold it at once and that it is closed exactly
@@ -20,7 +31,7 @@ type conn struct {
 }
 
 // use marks c held by one more caller and fails the test if another holds it.
-func (c *conn) use(t testing.TB) {
+func (c *conn) use(t tb) {
 	if n := c.holders.Add(1); n != 1 {
 		t.Errorf("conn %d held by %d callers at once", c.id, n)
 	}
@@ -33,7 +44,7 @@ func (c *conn) done() { c.holders.Add(-1) }
 
 // factory makes conns and counts what was made and closed.
 type factory struct {
-	t       testing.TB
+	t       tb
 	made    atomic.Int64
 	closed  atomic.Int64
 	failing atomic.Bool // New fails while set
@@ -76,7 +87,7 @@ func (f *factory) Close(c *conn) error {
 func (f *factory) open() int64 { return f.made.Load() - f.closed.Load() }
 
 // checkAllClosed fails unless every conn made was closed exactly once.
-func (f *factory) checkAllClosed(t testing.TB) {
+func (f *factory) checkAllClosed(t tb) {
 	t.Helper()
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -132,7 +143,7 @@ func setClock(p *Pool[*conn], at time.Duration) {
 	p.clock.Store(int64(at))
 }
 
-func acquire(t testing.TB, p *Pool[*conn]) Resource[*conn] {
+func acquire(t tb, p *Pool[*conn]) Resource[*conn] {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -150,22 +161,38 @@ type result struct {
 	err error
 }
 
-func acquireAsync(t testing.TB, p *Pool[*conn], ctx context.Context) <-chan result {
+func acquireAsync(t tb, p *Pool[*conn], ctx context.Context) <-chan result {
 	t.Helper()
-	before := p.Stats().Waiting
+	before := parkedWaiters()
 	ch := make(chan result, 1)
 	go func() {
 		r, err := p.Acquire(ctx)
 		ch <- result{r, err}
 	}()
-	waitFor(t, "the new acquire to wait", func() bool { return p.Stats().Waiting > before })
+	waitFor(t, "the new acquire to block", func() bool { return parkedWaiters() > before })
 	return ch
+}
+
+// parkedWaiters counts the goroutines blocked in the pool's wait. Tests of
+// the serving order need a waiter to be queued, not merely registered.
+func parkedWaiters() int {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	n := 0
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "[chan receive") || strings.Contains(g, "[select") {
+			if strings.Contains(g, "pool.(*Pool[...]).wait(") {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // waitFor polls cond until it holds, failing the test after 10 seconds.
 // Tests use it for state the pool reaches on another goroutine; no test
 // depends on how fast that happens.
-func waitFor(t testing.TB, what string, cond func() bool) {
+func waitFor(t tb, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {
@@ -176,7 +203,7 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 	}
 }
 
-func recv[V any](t testing.TB, ch <-chan V) V {
+func recv[V any](t tb, ch <-chan V) V {
 	t.Helper()
 	select {
 	case v := <-ch:
@@ -188,7 +215,7 @@ func recv[V any](t testing.TB, ch <-chan V) V {
 }
 
 // mustPanic runs f and returns the *MisuseError it panicked with.
-func mustPanicMisuse(t testing.TB, f func()) (e *MisuseError) {
+func mustPanicMisuse(t tb, f func()) (e *MisuseError) {
 	t.Helper()
 	defer func() {
 		r := recover()
@@ -202,7 +229,7 @@ func mustPanicMisuse(t testing.TB, f func()) (e *MisuseError) {
 }
 
 // checkInvariants checks the bounds of a pool that is not being resized.
-func checkInvariants(t testing.TB, p *Pool[*conn], f *factory) {
+func checkInvariants(t tb, p *Pool[*conn], f *factory) {
 	t.Helper()
 	s := p.Stats()
 	if s.Total > s.MaxSize {

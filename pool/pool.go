@@ -212,7 +212,7 @@ func (p *Pool[T]) acquireSlow(ctx context.Context, block bool) (Resource[T], err
 			p.mode.Add(-waiterUnit)
 			return Resource[T]{}, ErrClosed
 		}
-		if prev == 0 {
+		if prev>>waiterShift == 0 {
 			// First waiter: from here on releases go to the queue, and
 			// whatever is idle in the per-CPU cache must go there too.
 			p.harvest()
@@ -237,6 +237,11 @@ func (p *Pool[T]) acquireSlow(ctx context.Context, block bool) (Resource[T], err
 func (p *Pool[T]) received(ctx context.Context, q *queue[T], it *item[T], waitSeq *uint64) (r Resource[T], err error, done bool) {
 	switch it.kind {
 	case realItem:
+		// The item may have been meant for a waiter (a create's result);
+		// if waiters remain, make sure they are still covered.
+		if p.mode.Load()>>waiterShift != 0 {
+			p.growForWaiters(ctx)
+		}
 		lease := it.lendOwned()
 		ok, err := p.checkout(ctx, it, lease)
 		return Resource[T]{it, lease}, err, ok || err != nil

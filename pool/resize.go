@@ -37,9 +37,11 @@ func (p *Pool[T]) Resize(size int) error {
 	if replaced {
 		p.queue.Store(newQueue[T](max(size, 2*int(old))))
 	}
-	shrinking := int64(size) < old && p.total.Load() > int64(size)
+	shrinking := p.total.Load() > int64(size)
 	if shrinking {
 		p.mode.Or(flagShrinking)
+	} else {
+		p.mode.And(^flagShrinking)
 	}
 	p.mu.Unlock()
 
