@@ -50,7 +50,6 @@ func featuresOn(leaks bool) pool.Config[*resource] {
 		MaxLifetime:    time.Hour,
 		LifetimeJitter: time.Minute,
 		MaxIdleTime:    10 * time.Minute,
-		AcquireTimeout: 10 * time.Second,
 	}
 	if leaks {
 		cfg.LeakTimeout = time.Hour
@@ -281,6 +280,5 @@ func runScenarios(b *testing.B, cs []contender) {
 func BenchmarkPool(b *testing.B) { runScenarios(b, contenders) }
 
 // BenchmarkPoolFeatures: acquire+release with health check threshold,
-// lifetime with jitter, idle time and acquire timeout on, and leak
-// detection off and on.
+// lifetime with jitter and idle time on, and leak detection off and on.
 func BenchmarkPoolFeatures(b *testing.B) { runScenarios(b, featureContenders) }

@@ -22,21 +22,22 @@ func (l Leak) String() string {
 // borrow records one loan for leak detection.
 type borrow struct {
 	at       int64 // pool clock when the loan started
-	pcs      []uintptr
 	reported atomic.Bool
+	n        int
+	pcs      [maxLeakFrames]uintptr // inline: one allocation per loan
 }
 
 const maxLeakFrames = 32
 
 func newBorrow(now int64) *borrow {
-	pcs := make([]uintptr, maxLeakFrames)
-	n := runtime.Callers(2, pcs)
-	return &borrow{at: now, pcs: pcs[:n]}
+	b := &borrow{at: now}
+	b.n = runtime.Callers(2, b.pcs[:])
+	return b
 }
 
 // stack formats the borrower's stack from its call of Acquire outwards.
 func (b *borrow) stack() string {
-	frames := runtime.CallersFrames(b.pcs)
+	frames := runtime.CallersFrames(b.pcs[:b.n])
 	var lines []string
 	for {
 		f, more := frames.Next()
