@@ -13,8 +13,8 @@ import (
 	"github.com/udpool/udpool/pool"
 )
 
-// A contender runs acquire+release cycles on a pool of max resources. The
-// loops are written out per pool so that no indirect call is measured.
+// A contender runs acquire+release cycles on a pool of max resources. Each
+// cycle is one call of a closure, the same for every contender.
 type contender struct {
 	name string
 	// start makes a warm pool of max resources and returns its loops.
@@ -86,15 +86,7 @@ func startUdpool(cfg pool.Config[*resource]) func(*testing.B, int) (func(*testin
 			r.Value().uses++
 			r.Release()
 		}
-		return func(b *testing.B) {
-				for b.Loop() {
-					cycle()
-				}
-			}, func(pb *testing.PB) {
-				for pb.Next() {
-					cycle()
-				}
-			}
+		return loops(cycle)
 	}
 }
 
@@ -111,15 +103,7 @@ func startChanPool(b *testing.B, max int) (func(*testing.B), func(*testing.PB)) 
 		o.uses++
 		p.ReturnObject(o)
 	}
-	return func(b *testing.B) {
-			for b.Loop() {
-				cycle()
-			}
-		}, func(pb *testing.PB) {
-			for pb.Next() {
-				cycle()
-			}
-		}
+	return loops(cycle)
 }
 
 func startPuddle(b *testing.B, max int) (func(*testing.B), func(*testing.PB)) {
@@ -148,15 +132,7 @@ func startPuddle(b *testing.B, max int) (func(*testing.B), func(*testing.PB)) {
 		r.Value().uses++
 		r.Release()
 	}
-	return func(b *testing.B) {
-			for b.Loop() {
-				cycle()
-			}
-		}, func(pb *testing.PB) {
-			for pb.Next() {
-				cycle()
-			}
-		}
+	return loops(cycle)
 }
 
 func startCommonsPool(b *testing.B, max int) (func(*testing.B), func(*testing.PB)) {
@@ -185,15 +161,7 @@ func startCommonsPool(b *testing.B, max int) (func(*testing.B), func(*testing.PB
 			b.Fatal(err)
 		}
 	}
-	return func(b *testing.B) {
-			for b.Loop() {
-				cycle()
-			}
-		}, func(pb *testing.PB) {
-			for pb.Next() {
-				cycle()
-			}
-		}
+	return loops(cycle)
 }
 
 // startSyncPool is the floor: sync.Pool is unbounded and may drop objects,
@@ -208,6 +176,11 @@ func startSyncPool(b *testing.B, max int) (func(*testing.B), func(*testing.PB)) 
 		o.uses++
 		p.Put(o)
 	}
+	return loops(cycle)
+}
+
+// loops runs cycle serially and in parallel.
+func loops(cycle func()) (func(*testing.B), func(*testing.PB)) {
 	return func(b *testing.B) {
 			for b.Loop() {
 				cycle()

@@ -34,15 +34,7 @@ func (p *Pool[T]) Close(ctx context.Context) error {
 
 // closeIdle closes the idle resources, in the cache and in the queue.
 func (p *Pool[T]) closeIdle(q *queue[T]) {
-	var held []*item[T]
-	p.mu.Lock()
-	for _, it := range p.items {
-		if it.holdIdle() {
-			held = append(held, it)
-		}
-	}
-	p.mu.Unlock()
-	for _, it := range held {
+	for _, it := range p.holdCached() {
 		p.retire(it, causeClosed)
 	}
 	p.drainClosed(q)

@@ -161,30 +161,14 @@ func (p *Pool[T]) drainForChores(idle []idleEntry[T], chores []chore, held map[*
 			want[e.it] = chores[i]
 		}
 	}
-	q := p.queue.Load()
-	var back, signals []*item[T]
-	for n := len(q.ch); n > 0; n-- {
-		var it *item[T]
-		select {
-		case it = <-q.ch:
-		default:
-			n = 1
-			continue
-		}
-		if it.kind != realItem {
-			signals = append(signals, it)
-			continue
-		}
-		it.setOwned(stHeld)
+	var back []*item[T]
+	p.drain(p.queue.Load(), func(it *item[T]) {
 		if c, ok := want[it]; ok {
 			held[it] = c
 		} else {
 			back = append(back, it)
 		}
-	}
-	for _, s := range signals {
-		q.signal(s)
-	}
+	})
 	for _, it := range back {
 		p.putIdle(it)
 	}

@@ -118,29 +118,19 @@ func New[T any](cfg Config[T]) (*Pool[T], error) {
 // when creating a resource for it failed, and with ErrClosed once the pool
 // is closed. A caller that gives up never costs the pool a resource.
 func (p *Pool[T]) Acquire(ctx context.Context) (Resource[T], error) {
-	if done := ctx.Done(); done != nil {
-		select {
-		case <-done:
-			return Resource[T]{}, p.contextError(ctx, false)
-		default:
-		}
-	}
-	for !p.set.fifo && p.mode.Load() == 0 {
-		it, lease := p.takeCached()
-		if it == nil {
-			break
-		}
-		if ok, err := p.checkout(ctx, it, lease); ok || err != nil {
-			return Resource[T]{it, lease}, err
-		}
-	}
-	return p.acquireSlow(ctx, true)
+	return p.acquire(ctx, true)
 }
 
 // TryAcquire returns an idle resource if there is one, and ErrExhausted
 // otherwise. It never waits: when the pool has room it starts creating a
 // resource in the background, so a later call may succeed.
 func (p *Pool[T]) TryAcquire(ctx context.Context) (Resource[T], error) {
+	return p.acquire(ctx, false)
+}
+
+// acquire is Acquire (block) and TryAcquire: the per-CPU cache while nobody
+// waits, the shared queue otherwise.
+func (p *Pool[T]) acquire(ctx context.Context, block bool) (Resource[T], error) {
 	if done := ctx.Done(); done != nil {
 		select {
 		case <-done:
@@ -153,11 +143,13 @@ func (p *Pool[T]) TryAcquire(ctx context.Context) (Resource[T], error) {
 		if it == nil {
 			break
 		}
-		if ok, err := p.checkout(ctx, it, lease); ok || err != nil {
-			return Resource[T]{it, lease}, err
+		if ok, err := p.checkout(ctx, it, lease); ok {
+			return Resource[T]{it, lease}, nil
+		} else if err != nil {
+			return Resource[T]{}, err
 		}
 	}
-	return p.acquireSlow(ctx, false)
+	return p.acquireSlow(ctx, block)
 }
 
 // takeCached claims an idle item from the per-CPU cache, skipping stale hints.
@@ -198,8 +190,10 @@ func (p *Pool[T]) acquireSlow(ctx context.Context, block bool) (Resource[T], err
 
 		if !block {
 			if it, lease := p.claimScanned(); it != nil {
-				if ok, err := p.checkout(ctx, it, lease); ok || err != nil {
-					return Resource[T]{it, lease}, err
+				if ok, err := p.checkout(ctx, it, lease); ok {
+					return Resource[T]{it, lease}, nil
+				} else if err != nil {
+					return Resource[T]{}, err
 				}
 				continue
 			}
@@ -244,7 +238,10 @@ func (p *Pool[T]) received(ctx context.Context, q *queue[T], it *item[T], waitSe
 		}
 		lease := it.lendOwned()
 		ok, err := p.checkout(ctx, it, lease)
-		return Resource[T]{it, lease}, err, ok || err != nil
+		if !ok {
+			return Resource[T]{}, err, err != nil
+		}
+		return Resource[T]{it, lease}, nil, true
 	case closedSignal:
 		q.signal(it)
 		return Resource[T]{}, ErrClosed, true
@@ -400,17 +397,23 @@ func (p *Pool[T]) claimScanned() (*item[T], uint64) {
 
 // harvest moves every item idle in the cache into the shared queue.
 func (p *Pool[T]) harvest() {
+	for _, it := range p.holdCached() {
+		p.putIdle(it)
+	}
+}
+
+// holdCached takes every item idle in the cache (or forgotten by it) for
+// the pool's own use.
+func (p *Pool[T]) holdCached() []*item[T] {
 	var held []*item[T]
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	for _, it := range p.items {
 		if it.holdIdle() {
 			held = append(held, it)
 		}
 	}
-	p.mu.Unlock()
-	for _, it := range held {
-		p.putIdle(it)
-	}
+	return held
 }
 
 // contextError returns ctx's error and counts it. timedOut reports an

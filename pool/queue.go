@@ -62,19 +62,34 @@ func (p *Pool[T]) settle(q *queue[T]) {
 
 // drainClosed closes every idle item in q after Close.
 func (p *Pool[T]) drainClosed(q *queue[T]) {
+	p.drain(q, func(it *item[T]) { p.retire(it, causeClosed) })
+}
+
+// recycle takes every item out of q and makes it idle again: in the current
+// queue (q may have been replaced) or the cache, or destroyed if the pool
+// shrank. Signals stay in q for the waiters still blocked on it.
+func (p *Pool[T]) recycle(q *queue[T]) {
+	p.drain(q, p.putIdle)
+}
+
+// drain takes what q holds right now. Each resource goes to take, held by
+// the pool; create-failure signals, which nobody was waiting for when they
+// were sent, are dropped; closed and moved signals are put back for the
+// waiters still blocked on q.
+func (p *Pool[T]) drain(q *queue[T], take func(*item[T])) {
 	var signals []*item[T]
+loop:
 	for n := len(q.ch); n > 0; n-- {
 		var it *item[T]
 		select {
 		case it = <-q.ch:
 		default:
-			n = 1
-			continue
+			break loop
 		}
 		switch it.kind {
 		case realItem:
 			it.setOwned(stHeld)
-			p.retire(it, causeClosed)
+			take(it)
 		case failedSignal:
 			p.sentinels.Add(-1)
 		default:
@@ -83,34 +98,6 @@ func (p *Pool[T]) drainClosed(q *queue[T]) {
 	}
 	for _, s := range signals {
 		q.signal(s)
-	}
-}
-
-// recycle takes every item out of q and makes it idle again: in the current
-// queue (q may have been replaced) or the cache, or destroyed if the pool
-// shrank. Signals stay in q for the waiters still blocked on it.
-func (p *Pool[T]) recycle(old *queue[T]) {
-	var signals []*item[T]
-	for n := len(old.ch); n > 0; n-- {
-		var it *item[T]
-		select {
-		case it = <-old.ch:
-		default:
-			n = 1
-			continue
-		}
-		switch it.kind {
-		case realItem:
-			it.setOwned(stHeld)
-			p.putIdle(it)
-		case failedSignal:
-			p.sentinels.Add(-1)
-		default:
-			signals = append(signals, it)
-		}
-	}
-	for _, s := range signals {
-		old.signal(s)
 	}
 }
 
