@@ -49,6 +49,22 @@ func TestAcquireGrowsToMaxSizeAndWaits(t *testing.T) {
 	got.r.Release()
 	held[0].Release()
 	held[2].Release()
+	if s := p.Stats(); s.Waits != 4 || s.WaitTime <= 0 {
+		t.Errorf("waits %d, wait time %v; want 4 (3 for creates, 1 for a release) and some", s.Waits, s.WaitTime)
+	}
+	// A wait that ends without a resource counts too.
+	held = []Resource[*conn]{acquire(t, p), acquire(t, p), acquire(t, p)}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+	defer cancel()
+	if _, err := p.Acquire(ctx); err == nil {
+		t.Fatal("acquired from a full pool")
+	}
+	held[0].Destroy() // the waits of a destroyed resource stay counted
+	if s := p.Stats(); s.Waits != 5 {
+		t.Errorf("waits %d, want 5", s.Waits)
+	}
+	held[1].Release()
+	held[2].Release()
 }
 
 func TestWaitersServedFirstComeFirstServed(t *testing.T) {

@@ -22,6 +22,8 @@ type item[T any] struct {
 	idleSince atomic.Int64
 	// borrow describes the current loan when leak detection is on.
 	borrow atomic.Pointer[borrow]
+	// waited counts the acquires that waited and then got this item.
+	waited waitCounts
 
 	owner     *Pool[T]
 	value     T

@@ -32,12 +32,9 @@ import (
 // Creation, checks, closing and maintenance run outside every lock, on the
 // caller's goroutine or a goroutine of the pool, never on the fast path.
 type Pool[T any] struct {
-	// Read by every acquire and release; written only by waiters, which
-	// also count their waits here so that a wait dirties one line, not two.
-	mode      atomic.Int64 // waiters<<waiterShift | flags; zero opens the fast path
-	waits     atomic.Uint64
-	waitNanos atomic.Int64
-	_         [64 - 24]byte
+	// Read by every acquire and release; written only by waiters.
+	mode atomic.Int64 // waiters<<waiterShift | flags; zero opens the fast path
+	_    [64 - 8]byte
 
 	// Read by every acquire and release; written rarely.
 	cache sync.Pool // per-CPU hints: *item[T] that were idle when put
@@ -168,9 +165,9 @@ func (p *Pool[T]) takeCached() (*item[T], uint64) {
 
 // acquireSlow takes an item from the shared queue, waiting for one if block
 // is set and starting creates when the pool has room.
-func (p *Pool[T]) acquireSlow(ctx context.Context, block bool) (Resource[T], error) {
+func (p *Pool[T]) acquireSlow(ctx context.Context, block bool) (r Resource[T], err error) {
 	var w waitState
-	defer p.finishWait(&w)
+	defer func() { p.finishWait(&w, r.it) }()
 	for {
 		if p.closing.Load() {
 			return Resource[T]{}, ErrClosed

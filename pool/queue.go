@@ -2,6 +2,7 @@ package pool
 
 import (
 	"context"
+	"math/rand/v2"
 	"time"
 )
 
@@ -141,11 +142,10 @@ const waitSampling = 8
 func (p *Pool[T]) wait(ctx context.Context, q *queue[T], w *waitState, waiters int64) (*item[T], error) {
 	if !w.waited {
 		w.waited = true
-		n := p.waits.Add(1)
 		switch {
 		case waiters <= 2:
 			w.weight = 1
-		case n%waitSampling == 0:
+		case rand.Uint32()%waitSampling == 0:
 			w.weight = waitSampling
 		}
 		if w.weight != 0 {
@@ -175,10 +175,20 @@ func (p *Pool[T]) wait(ctx context.Context, q *queue[T], w *waitState, waiters i
 	}
 }
 
-// finishWait records the wait time and recycles the timer.
-func (p *Pool[T]) finishWait(w *waitState) {
-	if w.weight != 0 {
-		p.waitNanos.Add((p.now() - w.start) * w.weight)
+// finishWait counts the wait and its time, and recycles the timer. A wait
+// that ends with a resource is counted on the resource, whose memory the
+// waiter is writing anyway, so that waiting writes no shared counter; Stats
+// adds them up.
+func (p *Pool[T]) finishWait(w *waitState, got *item[T]) {
+	if w.waited {
+		c := &p.counters.waited
+		if got != nil {
+			c = &got.waited
+		}
+		c.waits.Add(1)
+		if w.weight != 0 {
+			c.nanos.Add((p.now() - w.start) * w.weight)
+		}
 	}
 	if w.timer != nil {
 		w.timer.Stop()

@@ -41,6 +41,8 @@ func (p *Pool[T]) unregister(it *item[T], lease uint64) {
 	p.items[last] = nil
 	p.items = p.items[:last]
 	p.retired += lease
+	p.counters.waited.waits.Add(it.waited.waits.Load())
+	p.counters.waited.nanos.Add(it.waited.nanos.Load())
 	p.mu.Unlock()
 }
 

@@ -9,6 +9,7 @@ import (
 // here: acquires are the sum of the items' lease counters, so counting them
 // costs no shared write.
 type counters struct {
+	waited         waitCounts // waits that ended without a resource, and those of retired items
 	canceled       atomic.Uint64
 	timeouts       atomic.Uint64
 	unlent         atomic.Uint64 // loans started but not handed out
@@ -19,6 +20,12 @@ type counters struct {
 	checks         atomic.Uint64
 	closeErrors    atomic.Uint64
 	leaks          atomic.Uint64
+}
+
+// waitCounts counts waits and their (partly sampled) time.
+type waitCounts struct {
+	waits atomic.Uint64
+	nanos atomic.Int64
 }
 
 // Stats is a snapshot of a pool. The gauges are read one item at a time
@@ -77,9 +84,12 @@ func (p *Pool[T]) Stats() Stats {
 	var s Stats
 	p.mu.Lock()
 	leases := p.retired
+	waits, waitNanos := p.counters.waited.waits.Load(), p.counters.waited.nanos.Load()
 	for _, it := range p.items {
 		st := it.state.Load()
 		leases += st >> stateBits
+		waits += it.waited.waits.Load()
+		waitNanos += it.waited.nanos.Load()
 		switch st & stateMask {
 		case stIdle, stQueued:
 			s.Idle++
@@ -96,8 +106,8 @@ func (p *Pool[T]) Stats() Stats {
 	s.Creating = int(p.creating.Load())
 	s.Waiting = int(p.mode.Load() >> waiterShift)
 	s.Acquires = leases - c.unlent.Load()
-	s.Waits = p.waits.Load()
-	s.WaitTime = time.Duration(p.waitNanos.Load())
+	s.Waits = waits
+	s.WaitTime = time.Duration(waitNanos)
 	s.CanceledAcquires = c.canceled.Load()
 	s.TimedOutAcquires = c.timeouts.Load()
 	s.Creates = c.creates.Load()
