@@ -173,16 +173,20 @@ func (p *Pool[T]) acquireSlow(ctx context.Context, block bool) (r Resource[T], e
 			return Resource[T]{}, ErrClosed
 		}
 		q := p.queue.Load()
-		// Try before registering as a waiter: under contention most tries
-		// succeed, and registering writes the line every fast path reads.
-		// (If waiters are blocked, the queue is empty: no one is overtaken.)
-		select {
-		case it := <-q.ch:
-			if r, err, done := p.received(ctx, q, it, nil); done {
-				return r, err
+		// Without waiters, try the queue before registering as one: the
+		// item may be there, and registering writes the line every fast
+		// path reads. With waiters blocked the queue is empty (a release
+		// hands its item straight to one), so the try would only lock the
+		// channel once more: queue behind them at once.
+		if !block || p.mode.Load()>>waiterShift == 0 {
+			select {
+			case it := <-q.ch:
+				if r, err, done := p.received(ctx, q, it, nil); done {
+					return r, err
+				}
+				continue
+			default:
 			}
-			continue
-		default:
 		}
 
 		if !block {
