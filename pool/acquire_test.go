@@ -49,19 +49,23 @@ func TestAcquireGrowsToMaxSizeAndWaits(t *testing.T) {
 	got.r.Release()
 	held[0].Release()
 	held[2].Release()
-	if s := p.Stats(); s.Waits != 4 || s.WaitTime <= 0 {
-		t.Errorf("waits %d, wait time %v; want 4 (3 for creates, 1 for a release) and some", s.Waits, s.WaitTime)
+	// 3 acquires waited for creates, 1 for a release (more if the per-CPU
+	// cache dropped an entry, as it may under the race detector).
+	if s := p.Stats(); s.Waits < 4 || s.WaitTime <= 0 {
+		t.Errorf("waits %d, wait time %v; want 4 and some", s.Waits, s.WaitTime)
 	}
-	// A wait that ends without a resource counts too.
+	// A wait that ends without a resource counts too, and the waits counted
+	// on a resource stay counted when it is destroyed.
 	held = []Resource[*conn]{acquire(t, p), acquire(t, p), acquire(t, p)}
+	before := p.Stats().Waits
 	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
 	defer cancel()
 	if _, err := p.Acquire(ctx); err == nil {
 		t.Fatal("acquired from a full pool")
 	}
-	held[0].Destroy() // the waits of a destroyed resource stay counted
-	if s := p.Stats(); s.Waits != 5 {
-		t.Errorf("waits %d, want 5", s.Waits)
+	held[0].Destroy()
+	if s := p.Stats(); s.Waits != before+1 {
+		t.Errorf("waits %d, want %d", s.Waits, before+1)
 	}
 	held[1].Release()
 	held[2].Release()
