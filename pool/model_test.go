@@ -24,6 +24,7 @@ type poolModel struct {
 	waiters []*modelWaiter
 	closed  bool
 	hijacks int
+	now     time.Duration // the pool clock, moved by Tick
 	trace   []string // the steps so far, for failure messages
 }
 
@@ -33,14 +34,16 @@ type modelWaiter struct {
 }
 
 // TestModel drives the pool with random sequences of Acquire, TryAcquire,
-// Release, Destroy, Hijack, waiters that block and give up, Resize and Close,
+// Release, Destroy, Hijack, waiters that block and give up, Resize, Close
+// and steps of the pool clock that idle resources do not survive,
 // and after every step compares it with the model and checks the
 // invariants: counts, bounds, FIFO hand-off, no resource held twice.
 func TestModel(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		f := &factory{t: t}
 		max := rapid.IntRange(1, 4).Draw(rt, "max")
-		p, err := New(Config[*conn]{New: f.New, Close: f.Close, MaxSize: max})
+		p, err := New(Config[*conn]{New: f.New, Close: f.Close, MaxSize: max,
+			MaxIdleTime: modelIdleTime, MaintenanceInterval: time.Hour})
 		if err != nil {
 			rt.Fatal(err)
 		}
@@ -56,6 +59,7 @@ func TestModel(t *testing.T) {
 			"CancelWaiter": m.step("CancelWaiter", m.cancelWaiter),
 			"Resize":       m.step("Resize", m.resize),
 			"Close":        m.step("Close", m.close),
+			"Tick":         m.step("Tick", m.tick),
 			"":             m.check,
 		})
 	})
@@ -268,6 +272,19 @@ func (m *poolModel) close(t *rapid.T) {
 	m.total -= m.idle
 	m.idle = 0
 	m.closed = true
+}
+
+// modelIdleTime is the pool's MaxIdleTime; a Tick moves the clock past it,
+// so every resource idle at a Tick is closed by the maintainer.
+const modelIdleTime = 10 * time.Minute
+
+func (m *poolModel) tick(t *rapid.T) {
+	m.now += modelIdleTime + time.Minute
+	tick(m.p, m.now)
+	if !m.closed {
+		m.total -= m.idle
+		m.idle = 0
+	}
 }
 
 func (m *poolModel) check(t *rapid.T) {
