@@ -25,7 +25,7 @@ type poolModel struct {
 	closed  bool
 	hijacks int
 	now     time.Duration // the pool clock, moved by Tick
-	trace   []string // the steps so far, for failure messages
+	trace   []string      // the steps so far, for failure messages
 }
 
 type modelWaiter struct {
