@@ -211,11 +211,13 @@ func (d *Device) send(payload []byte, to netip.AddrPort) {
 		d.counts.droppedDown.Add(1)
 		return
 	}
-	if _, err := conn.WriteToUDPAddrPort(payload, to); err != nil {
-		d.counts.droppedDown.Add(1)
-		return
-	}
+	// Counted before the write so that a client that has read the reply
+	// also sees it counted; a failed write takes the count back.
 	d.counts.replied.Add(1)
+	if _, err := conn.WriteToUDPAddrPort(payload, to); err != nil {
+		d.counts.replied.Add(^uint64(0))
+		d.counts.droppedDown.Add(1)
+	}
 }
 
 // respond makes the reply to a request.
