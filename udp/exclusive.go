@@ -1,0 +1,197 @@
+package udp
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/udpool/udpool/pool"
+)
+
+// exclusive is the default transport: a pool of sockets, one request in
+// flight per socket. A socket whose request timed out or failed is
+// destroyed, because the device's late reply could still arrive on it and
+// would be read by the next request; with Match set, such a reply fails the
+// check instead, so the socket is kept.
+type exclusive struct {
+	c    *Client
+	pool *pool.Pool[*socket]
+
+	mu      sync.Mutex
+	live    map[*socket]struct{} // open sockets, for Stats
+	retired socketCounts         // counts of closed sockets
+}
+
+func newExclusive(c *Client) (*exclusive, error) {
+	e := &exclusive{c: c, live: map[*socket]struct{}{}}
+	p, err := pool.New(pool.Config[*socket]{
+		New: func(context.Context) (*socket, error) {
+			s, err := openSocket(&c.cfg, c.device)
+			if err != nil {
+				return nil, err
+			}
+			c.sockets.opened(s)
+			e.mu.Lock()
+			e.live[s] = struct{}{}
+			e.mu.Unlock()
+			return s, nil
+		},
+		Close: func(s *socket) error {
+			err := s.close()
+			e.mu.Lock()
+			delete(e.live, s)
+			s.counts.addToCounts(&e.retired)
+			e.mu.Unlock()
+			c.sockets.closed()
+			return err
+		},
+		MaxSize:        c.cfg.MaxSockets,
+		AcquireTimeout: c.cfg.Timeout,
+		CreateBackoff:  time.Millisecond,
+	})
+	if err != nil {
+		return nil, err
+	}
+	e.pool = p
+	// Open one socket now, so that a client that cannot send fails here.
+	r, err := p.Acquire(context.Background())
+	if err != nil {
+		p.Close(context.Background())
+		return nil, unwrapCreate(err)
+	}
+	r.Release()
+	return e, nil
+}
+
+// unwrapCreate returns the error New gave the pool.
+func unwrapCreate(err error) error {
+	var ce *pool.CreateError
+	if errors.As(err, &ce) {
+		return ce.Err
+	}
+	return err
+}
+
+func (e *exclusive) do(ctx context.Context, req, buf []byte, start time.Time) ([]byte, int, error) {
+	retries := e.c.cfg.Retries
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			if err := e.c.pause(ctx, attempt); err != nil {
+				e.c.counts.record(err, 0)
+				return nil, 0, err
+			}
+		}
+		r, err := e.pool.Acquire(ctx)
+		if err != nil {
+			// Counted on the client: there is no socket to count on.
+			err = e.acquireError(ctx, err)
+			e.c.counts.countAttempt(attempt)
+			if attempt < retries && retryable(err) {
+				continue
+			}
+			e.c.counts.record(err, 0)
+			return nil, 0, err
+		}
+		// Counted on the socket while it is lent to this call: its counts
+		// join the retired ones when it is closed, after the loan.
+		s := r.Value()
+		s.counts.countAttempt(attempt)
+		// The attempt's clock starts once it has a socket: waiting for one
+		// is bounded by ctx (or by Timeout when ctx has no deadline).
+		n, keep, err := e.attempt(ctx, s, req, buf, e.c.attemptDeadline(ctx, time.Now()))
+		retry := err != nil && attempt < retries && retryable(err)
+		var reply []byte
+		if err == nil && buf == nil {
+			reply = bytes.Clone(s.replies[:n])
+		}
+		if !retry {
+			s.counts.record(err, time.Since(start))
+		}
+		if keep {
+			r.Release()
+		} else {
+			r.Destroy()
+		}
+		if !retry {
+			return reply, n, err
+		}
+	}
+}
+
+// acquireError turns a failure to get a socket into the client's error.
+func (e *exclusive) acquireError(ctx context.Context, err error) error {
+	switch {
+	case errors.Is(err, pool.ErrClosed):
+		return ErrClosed
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case errors.Is(err, context.DeadlineExceeded):
+		return ErrTimeout // every socket stayed busy for Timeout
+	}
+	return unwrapCreate(err)
+}
+
+// attempt sends req on s and reads the reply into buf (or, with buf nil,
+// into the socket's own buffer). keep says whether the socket may serve
+// another request.
+func (e *exclusive) attempt(ctx context.Context, s *socket, req, buf []byte, deadline time.Time) (n int, keep bool, err error) {
+	s.conn.SetDeadline(deadline)
+	if e.c.closed.Load() { // Close may have set this socket's deadline before the line above
+		return 0, false, ErrClosed
+	}
+	defer func() {
+		if err != nil && e.c.closed.Load() {
+			err = ErrClosed
+		}
+	}()
+	if err := s.write(req); err != nil {
+		if err == errAttemptTimeout {
+			err = timedOut(ctx)
+		}
+		return 0, false, err
+	}
+	if buf == nil {
+		buf = s.replyBuffer(e.c.cfg.MaxPacketSize)
+	}
+	match := e.c.cfg.Match
+	for {
+		n, truncated, err := s.read(buf)
+		switch {
+		case err == errAttemptTimeout:
+			// Without Match the device's late reply must never reach
+			// another request: the socket goes. With Match it would fail
+			// the check, so the socket stays.
+			return 0, match != nil, timedOut(ctx)
+		case err != nil:
+			return 0, false, err
+		case match != nil && !match(req, buf[:n]):
+			s.counts.stale.Add(1)
+			continue
+		case truncated:
+			return 0, true, ErrTruncated // the whole datagram was consumed
+		}
+		return n, true, nil
+	}
+}
+
+func (e *exclusive) addStats(st *Stats) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.retired.addTo(st)
+	for s := range e.live {
+		s.counts.addTo(st)
+	}
+}
+
+// close fails the calls in progress at once (their reads time out now, and
+// they see the client closed) and closes every socket.
+func (e *exclusive) close() {
+	e.mu.Lock()
+	for s := range e.live {
+		s.conn.SetDeadline(time.Now())
+	}
+	e.mu.Unlock()
+	e.pool.Close(context.Background())
+}
