@@ -154,6 +154,10 @@ func timedOut(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	// The context's own timer may not have fired yet.
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		return context.DeadlineExceeded
+	}
 	return ErrTimeout
 }
 

@@ -146,6 +146,17 @@ func (e *exclusive) attempt(ctx context.Context, s *socket, req, buf []byte, dea
 			err = ErrClosed
 		}
 	}()
+	if ctx.Done() != nil {
+		// The read has only a deadline; canceling ctx moves it to now.
+		// If that happened, or is happening, the socket's deadline may yet
+		// change under the next request: the socket goes.
+		stop := context.AfterFunc(ctx, func() { s.conn.SetReadDeadline(aLongTimeAgo) })
+		defer func() {
+			if !stop() {
+				keep = false
+			}
+		}()
+	}
 	if err := s.write(req); err != nil {
 		if err == errAttemptTimeout {
 			err = timedOut(ctx)

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"syscall"
+	"time"
 )
 
 // A socket is one UDP socket of the client, connected to the device unless
@@ -126,6 +127,9 @@ func (s *socket) accepts(from *net.UDPAddr) bool {
 	}
 	return false
 }
+
+// aLongTimeAgo is a deadline that has passed: setting it ends a blocked read.
+var aLongTimeAgo = time.Unix(1, 0)
 
 // errAttemptTimeout is a socket deadline passing: the attempt timed out.
 var errAttemptTimeout = errors.New("udp: attempt deadline passed")
