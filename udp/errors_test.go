@@ -357,4 +357,3 @@ func TestRetries(t *testing.T) {
 		}
 	})
 }
-
