@@ -3,9 +3,11 @@ package udp
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -150,7 +152,19 @@ func TestLocalAddr(t *testing.T) {
 			cfg := tr.cfg
 			cfg.MaxSockets = 1
 			cfg.LocalAddr = fmt.Sprintf("127.0.0.1:%d", port)
-			c := dial(t, d, cfg)
+			c, err := Dial(context.Background(), d.String(), cfg)
+			if cfg.Match == nil && cfg.ID == nil {
+				// A socket replaced after a timeout would get the same port,
+				// and the late reply to the request that timed out.
+				if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), "LocalAddr") {
+					t.Fatalf("a fixed port without Match or ID: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
 			if _, err := c.Do(context.Background(), tokenRequest(1, 1)); err != nil {
 				t.Fatal(err)
 			}

@@ -3,6 +3,7 @@ package udp
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
 	"time"
 )
@@ -125,8 +126,27 @@ func (c *Config) validate() error {
 	case len(c.AcceptFrom) > 0 && !c.Unconnected:
 		return bad("AcceptFrom", "needs Unconnected: a connected socket only hears from the device", nil)
 	}
+	if c.LocalAddr != "" {
+		if err := c.validateLocalAddr(); err != nil {
+			return err
+		}
+	}
 	if c.ID != nil {
 		return c.ID.validate()
+	}
+	return nil
+}
+
+// validateLocalAddr rejects a malformed LocalAddr, and a fixed local port
+// where a socket must be replaced after a timeout: the new socket would get
+// the same port, and the late reply to the old request.
+func (c *Config) validateLocalAddr() error {
+	_, port, err := net.SplitHostPort(c.LocalAddr)
+	if err != nil {
+		return &ConfigError{Field: "LocalAddr", Problem: "must be host:port, e.g. \"10.0.0.2:0\"", Value: c.LocalAddr}
+	}
+	if port != "" && port != "0" && c.Match == nil && c.ID == nil {
+		return &ConfigError{Field: "LocalAddr", Problem: "a fixed port needs Match or ID: a socket replaced after a timeout would get the late reply", Value: c.LocalAddr}
 	}
 	return nil
 }

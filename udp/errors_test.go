@@ -32,6 +32,8 @@ func TestConfigRejected(t *testing.T) {
 		{"ReadBuffer", Config{ReadBuffer: -1}},
 		{"WriteBuffer", Config{WriteBuffer: -1}},
 		{"AcceptFrom", Config{AcceptFrom: []netip.Addr{netip.MustParseAddr("127.0.0.2")}}},
+		{"LocalAddr", Config{LocalAddr: "nonsense"}},
+		{"LocalAddr", Config{LocalAddr: "127.0.0.1:5000"}},
 		{"ID.Len", Config{ID: &IDField{Len: 0}}},
 		{"ID.Len", Config{ID: &IDField{Len: 9}}},
 		{"ID.Offset", Config{ID: &IDField{Offset: -1, Len: 2}}},

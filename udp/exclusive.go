@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -22,26 +23,54 @@ type exclusive struct {
 	mu      sync.Mutex
 	live    map[*socket]struct{} // open sockets, for Stats
 	retired socketCounts         // counts of closed sockets
+	ports   recentKeys           // local ports of the last sockets closed
+}
+
+// A socket closed after a timeout leaves the device's late reply in the
+// network, addressed to the socket's port. If the kernel gave that port to
+// the next socket, the late reply would reach the next request: the bug of
+// DNS clients that open a socket per query. So a new socket whose port is
+// among the last portQuarantine ports closed is closed again and another is
+// opened, up to portTries times.
+const (
+	portQuarantine = 1024
+	portTries      = 16
+)
+
+// open opens a socket whose port none of the last sockets closed had.
+func (e *exclusive) open() (*socket, error) {
+	for try := 1; ; try++ {
+		s, err := openSocket(&e.c.cfg, e.c.device)
+		if err != nil {
+			return nil, err
+		}
+		e.mu.Lock()
+		fresh := e.ports.outcome(uint64(s.localPort)) == outcomeNone
+		if fresh {
+			e.live[s] = struct{}{}
+		}
+		e.mu.Unlock()
+		if fresh {
+			e.c.sockets.opened(s)
+			return s, nil
+		}
+		s.close()
+		if try == portTries {
+			return nil, fmt.Errorf("udp: %d sockets in a row got the port of a socket closed lately (%d); the local port range is too small", portTries, s.localPort)
+		}
+	}
 }
 
 func newExclusive(c *Client) (*exclusive, error) {
 	e := &exclusive{c: c, live: map[*socket]struct{}{}}
+	e.ports.init(portQuarantine)
 	p, err := pool.New(pool.Config[*socket]{
-		New: func(context.Context) (*socket, error) {
-			s, err := openSocket(&c.cfg, c.device)
-			if err != nil {
-				return nil, err
-			}
-			c.sockets.opened(s)
-			e.mu.Lock()
-			e.live[s] = struct{}{}
-			e.mu.Unlock()
-			return s, nil
-		},
+		New: func(context.Context) (*socket, error) { return e.open() },
 		Close: func(s *socket) error {
 			err := s.close()
 			e.mu.Lock()
 			delete(e.live, s)
+			e.ports.add(uint64(s.localPort), 1)
 			s.counts.addToCounts(&e.retired)
 			e.mu.Unlock()
 			c.sockets.closed()

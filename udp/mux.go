@@ -32,7 +32,7 @@ type muxSocket struct {
 
 	mu      sync.Mutex
 	pending map[uint64]*call
-	recent  recentIDs
+	recent  recentKeys
 }
 
 // call is one request waiting for its reply. Calls are reused: a call is
@@ -368,52 +368,3 @@ func (m *mux) close() {
 	}
 	m.readers.Wait()
 }
-
-// Outcomes of recent IDs, to tell late and duplicate replies apart.
-const (
-	outcomeNone = iota
-	outcomeAnswered
-	outcomeTimedOut
-)
-
-// recentSize is how many finished IDs a socket remembers, to classify late
-// and duplicate replies and, with Assign, to keep their IDs out of use
-// while such replies may still come (fewer for small ID spaces).
-const recentSize = 16384
-
-// recentIDs remembers how the last finished requests ended; guarded by the
-// socket's mu.
-type recentIDs struct {
-	outcomes map[uint64]recentEntry
-	ring     []uint64
-	seq      []uint64
-	next     int
-	count    uint64
-}
-
-type recentEntry struct {
-	outcome uint8
-	seq     uint64
-}
-
-func (r *recentIDs) init(n int) {
-	r.outcomes = make(map[uint64]recentEntry, n)
-	r.ring = make([]uint64, n)
-	r.seq = make([]uint64, n)
-}
-
-func (r *recentIDs) add(id uint64, outcome uint8) {
-	r.count++
-	if old := r.seq[r.next]; old != 0 {
-		if e, ok := r.outcomes[r.ring[r.next]]; ok && e.seq == old {
-			delete(r.outcomes, r.ring[r.next])
-		}
-	}
-	r.ring[r.next], r.seq[r.next] = id, r.count
-	r.outcomes[id] = recentEntry{outcome: outcome, seq: r.count}
-	r.next = (r.next + 1) % len(r.ring)
-}
-
-func (r *recentIDs) forget(id uint64) { delete(r.outcomes, id) }
-
-func (r *recentIDs) outcome(id uint64) uint8 { return r.outcomes[id].outcome }

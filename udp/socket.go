@@ -21,6 +21,7 @@ type socket struct {
 	accept    []netip.Addr // unconnected: reply sources accepted
 
 	readBuffer, writeBuffer int // what the kernel granted
+	localPort               uint16
 
 	replies []byte // Do's read buffer (exclusive transport), made on first use
 
@@ -58,6 +59,9 @@ func openSocket(cfg *Config, device *net.UDPAddr) (*socket, error) {
 		s.conn.SetWriteBuffer(cfg.WriteBuffer)
 	}
 	s.readBuffer, s.writeBuffer = grantedBuffers(s.conn)
+	if a, ok := s.conn.LocalAddr().(*net.UDPAddr); ok {
+		s.localPort = uint16(a.Port)
+	}
 	return s, nil
 }
 
