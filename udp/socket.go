@@ -106,7 +106,7 @@ func (s *socket) write(p []byte) error {
 // in buf are then only its start.
 func (s *socket) read(buf []byte) (n int, truncated bool, err error) {
 	for {
-		n, _, flags, from, err := s.conn.ReadMsgUDP(buf, nil)
+		n, _, flags, from, err := s.conn.ReadMsgUDPAddrPort(buf, nil)
 		if err != nil {
 			return 0, false, classify(err)
 		}
@@ -118,12 +118,8 @@ func (s *socket) read(buf []byte) (n int, truncated bool, err error) {
 	}
 }
 
-func (s *socket) accepts(from *net.UDPAddr) bool {
-	ip, ok := netip.AddrFromSlice(from.IP)
-	if !ok {
-		return false
-	}
-	ip = ip.Unmap()
+func (s *socket) accepts(from netip.AddrPort) bool {
+	ip := from.Addr().Unmap()
 	for _, a := range s.accept {
 		if a == ip {
 			return true
