@@ -124,10 +124,12 @@ func (c *Client) send(ctx context.Context, req, buf []byte) ([]byte, int, error)
 		return nil, 0, ErrEmptyRequest
 	case len(req) > c.cfg.MaxPacketSize:
 		return nil, 0, fmt.Errorf("%w: %d bytes, at most %d", ErrRequestTooLarge, len(req), c.cfg.MaxPacketSize)
-	case c.closed.Load():
-		return nil, 0, ErrClosed
 	}
-	if err := ctxError(ctx); err != nil {
+	err := ctxError(ctx)
+	if err == nil && c.closed.Load() {
+		err = ErrClosed
+	}
+	if err != nil {
 		c.counts.requests.Add(1)
 		c.counts.failed.Add(1)
 		return nil, 0, err

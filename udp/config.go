@@ -35,6 +35,13 @@ type Config struct {
 	// fail it are dropped and counted as stale. With Match set, the
 	// exclusive transport may reuse a socket whose request timed out,
 	// because a late reply arriving on it later will fail the check.
+	//
+	// Without Match, the exclusive transport closes a socket after a
+	// timeout, but keeps it after a reply: if the device sends that reply
+	// twice, the copy reaches the socket's next request. For devices that
+	// duplicate replies, set Match, or use the multiplexed transport with
+	// Assign. Match is called by the multiplexed transport's reader; a
+	// panic in it drops the reply.
 	Match func(req, reply []byte) bool
 
 	// ID, if set, selects the multiplexed transport: requests share few
@@ -81,10 +88,16 @@ type IDField struct {
 	Set func(packet []byte, id uint64)
 
 	// Assign makes the client write a fresh ID into every request (into a
-	// copy: the caller's slice is not changed): unpredictable, and unique
-	// among the requests in flight. Without Assign the caller's IDs are
-	// used, and a second request with an ID already in flight fails with
-	// ErrDuplicateID.
+	// copy: the caller's slice is not changed): unpredictable, unique among
+	// the requests in flight on its socket, and none of the last IDs whose
+	// requests ended (up to 16384, or half the ID space), since a late or
+	// duplicate reply to them may still come.
+	//
+	// Without Assign the caller's IDs are used, and a second request with
+	// an ID already in flight fails with ErrDuplicateID. An ID used again
+	// soon after its request timed out may receive that request's late
+	// reply: callers that choose IDs should set Match, or not reuse them
+	// soon.
 	Assign bool
 }
 

@@ -313,8 +313,8 @@ func TestOutageAndRecovery(t *testing.T) {
 			} else if tok, _ := tokenOf(reply); tok != 9 {
 				t.Fatalf("after Up: reply %x", reply)
 			}
-			if s := c.Stats(); s.Unreachable == 0 {
-				t.Errorf("stats %+v", s)
+			if s := c.Stats(); s.Unreachable != uint64(unreachable) {
+				t.Errorf("%d calls met the device unreachable, Stats counts %d", unreachable, s.Unreachable)
 			}
 		})
 	}

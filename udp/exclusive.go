@@ -67,12 +67,14 @@ func newExclusive(c *Client) (*exclusive, error) {
 	p, err := pool.New(pool.Config[*socket]{
 		New: func(context.Context) (*socket, error) { return e.open() },
 		Close: func(s *socket) error {
-			err := s.close()
+			// The port is quarantined before the socket frees it, so that
+			// no socket being opened meanwhile can take it unnoticed.
 			e.mu.Lock()
 			delete(e.live, s)
 			e.ports.add(uint64(s.localPort), 1)
 			s.counts.addToCounts(&e.retired)
 			e.mu.Unlock()
+			err := s.close()
 			c.sockets.closed()
 			return err
 		},
@@ -123,30 +125,41 @@ func (e *exclusive) do(ctx context.Context, req, buf []byte, start time.Time) ([
 			e.c.counts.record(err, 0)
 			return nil, 0, err
 		}
-		// Counted on the socket while it is lent to this call: its counts
-		// join the retired ones when it is closed, after the loan.
-		s := r.Value()
-		s.counts.countAttempt(attempt)
-		// The attempt's clock starts once it has a socket: waiting for one
-		// is bounded by ctx (or by Timeout when ctx has no deadline).
-		n, keep, err := e.attempt(ctx, s, req, buf, e.c.attemptDeadline(ctx, time.Now()))
-		retry := err != nil && attempt < retries && retryable(err)
-		var reply []byte
-		if err == nil && buf == nil {
-			reply = bytes.Clone(s.replies[:n])
-		}
+		reply, n, retry, err := e.try(ctx, r, attempt, start, req, buf)
 		if !retry {
-			s.counts.record(err, time.Since(start))
+			return reply, n, err
 		}
+	}
+}
+
+// try makes one attempt on the socket of r and ends r's loan: released if
+// the socket can serve another request, destroyed otherwise (also if a
+// panic in Match goes through). retry reports a failure worth another
+// attempt.
+func (e *exclusive) try(ctx context.Context, r pool.Resource[*socket], attempt int, start time.Time, req, buf []byte) (reply []byte, n int, retry bool, err error) {
+	keep := false
+	defer func() {
 		if keep {
 			r.Release()
 		} else {
 			r.Destroy()
 		}
-		if !retry {
-			return reply, n, err
-		}
+	}()
+	// Counted on the socket while it is lent to this call: its counts join
+	// the retired ones when it is closed, after the loan.
+	s := r.Value()
+	s.counts.countAttempt(attempt)
+	// The attempt's clock starts once it has a socket: waiting for one is
+	// bounded by ctx (or by Timeout when ctx has no deadline).
+	n, keep, err = e.attempt(ctx, s, req, buf, e.c.attemptDeadline(ctx, time.Now()))
+	if err != nil && attempt < e.c.cfg.Retries && retryable(err) {
+		return nil, 0, true, err
 	}
+	if err == nil && buf == nil {
+		reply = bytes.Clone(s.replies[:n])
+	}
+	s.counts.record(err, time.Since(start))
+	return reply, n, false, err
 }
 
 // acquireError turns a failure to get a socket into the client's error.

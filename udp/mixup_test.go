@@ -64,6 +64,9 @@ func storm(t *testing.T, c *Client, requests, callers int, idSpace uint64) *stor
 	t.Helper()
 	var res stormResult
 	var next atomic.Uint64
+	// The callers wait for a socket as long as they must, so that every
+	// timeout is a reply's.
+	ctx := ctxFor(t, 10*time.Minute)
 	var wg sync.WaitGroup
 	for range callers {
 		wg.Add(1)
@@ -76,7 +79,7 @@ func storm(t *testing.T, c *Client, requests, callers int, idSpace uint64) *stor
 					return
 				}
 				req := tokenRequest(uint16(token%idSpace), token)
-				n, err := c.DoInto(context.Background(), req, buf)
+				n, err := c.DoInto(ctx, req, buf)
 				switch {
 				case err != nil:
 					res.failed.Add(1)

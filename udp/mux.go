@@ -136,7 +136,6 @@ func (m *mux) call(ctx context.Context, sock *muxSocket, id uint64, wire, buf []
 	registered := false
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
-			sock.counts.retries.Add(1)
 			if err := m.c.pause(ctx, attempt); err != nil {
 				if registered && !sock.unregister(id, cl, true) {
 					<-cl.done // answered during the pause
@@ -144,6 +143,7 @@ func (m *mux) call(ctx context.Context, sock *muxSocket, id uint64, wire, buf []
 				}
 				return nil, 0, err
 			}
+			sock.counts.retries.Add(1)
 			now = time.Now()
 			if registered {
 				select {
@@ -165,7 +165,8 @@ func (m *mux) call(ctx context.Context, sock *muxSocket, id uint64, wire, buf []
 		cl.timer.Reset(time.Until(m.c.attemptDeadline(ctx, now)))
 		if err := sock.write(wire); err != nil {
 			cl.timer.Stop()
-			if !sock.unregister(id, cl, false) {
+			// An earlier attempt's request is out: its reply may yet come.
+			if !sock.unregister(id, cl, attempt > 0) {
 				<-cl.done // an earlier attempt was answered meanwhile
 				return cl.result()
 			}
@@ -240,12 +241,17 @@ func (m *mux) register(sock *muxSocket, id uint64, wire []byte, cl *call) (uint6
 	defer sock.mu.Unlock()
 	if m.c.cfg.ID.Assign {
 		for {
-			id = m.ids.draw()
+			// The ID is the one read back from the wire: a custom Set may
+			// keep only part of what was drawn.
+			m.ids.write(wire, m.ids.draw())
+			var ok bool
+			if id, ok = m.ids.read(wire); !ok {
+				return 0, ErrNoID
+			}
 			if _, taken := sock.pending[id]; !taken && sock.recent.outcome(id) == outcomeNone {
 				break
 			}
 		}
-		m.ids.write(wire, id)
 	} else if _, taken := sock.pending[id]; taken {
 		return 0, ErrDuplicateID
 	} else {
@@ -284,7 +290,6 @@ func (m *mux) read(s *muxSocket) {
 			s.failAll(ErrClosed)
 			return
 		case isUnreachable(err):
-			s.counts.unreachable.Add(1)
 			s.failAll(err)
 			continue
 		case err != nil:
@@ -305,7 +310,7 @@ func (m *mux) read(s *muxSocket) {
 
 // deliver hands a reply to its request, or counts why it cannot.
 func (m *mux) deliver(s *muxSocket, reply []byte, truncated bool) {
-	id, ok := m.ids.read(reply)
+	id, ok := m.replyID(reply)
 	if !ok {
 		s.counts.stale.Add(1)
 		return
@@ -324,7 +329,7 @@ func (m *mux) deliver(s *muxSocket, reply []byte, truncated bool) {
 		}
 		s.mu.Unlock()
 		return
-	case m.c.cfg.Match != nil && !m.c.cfg.Match(cl.req, reply):
+	case m.c.cfg.Match != nil && !m.matches(cl.req, reply):
 		s.counts.stale.Add(1)
 		s.mu.Unlock()
 		return
@@ -343,12 +348,18 @@ func (m *mux) deliver(s *muxSocket, reply []byte, truncated bool) {
 	cl.done <- struct{}{}
 }
 
-// failAll ends every request in flight on the socket with err.
+// failAll ends every request in flight on the socket with err. Unless the
+// client is closing, their IDs are kept out of use like those of requests
+// that timed out: the device may have received the requests and answer
+// later.
 func (s *muxSocket) failAll(err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for id, cl := range s.pending {
 		delete(s.pending, id)
+		if err != ErrClosed {
+			s.recent.add(id, outcomeTimedOut)
+		}
 		cl.n, cl.err = 0, err
 		cl.done <- struct{}{}
 	}
@@ -367,4 +378,31 @@ func (m *mux) close() {
 		m.c.sockets.closed()
 	}
 	m.readers.Wait()
+}
+
+// replyID reads a reply's ID. A panic in a custom IDField.Get is reported
+// and the reply dropped: the reader must go on serving the other requests.
+func (m *mux) replyID(reply []byte) (id uint64, ok bool) {
+	if m.ids.get == nil {
+		return m.ids.read(reply)
+	}
+	defer m.contain("IDField.Get", &ok)
+	return m.ids.read(reply)
+}
+
+// matches runs Match, containing a panic in it as replyID does.
+func (m *mux) matches(req, reply []byte) (ok bool) {
+	defer m.contain("Match", &ok)
+	return m.c.cfg.Match(req, reply)
+}
+
+// contain recovers a panic in the user's callback, logs it and sets *ok to
+// false. It must be deferred directly.
+func (m *mux) contain(callback string, ok *bool) {
+	if v := recover(); v != nil {
+		*ok = false
+		if l := m.c.cfg.Logger; l != nil {
+			l.Error("udp: "+callback+" panicked; reply dropped", "device", m.c.device.String(), "panic", v)
+		}
+	}
 }
