@@ -1,42 +1,70 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"net"
-	"os"
-	"runtime"
-	"sync"
-	"sync/atomic"
-	"text/tabwriter"
+	"syscall"
 	"time"
 
-	"github.com/udpool/udpool/pool"
+	"github.com/udpool/udpool/internal/load"
+	"github.com/udpool/udpool/internal/progress"
+	"github.com/udpool/udpool/internal/report"
+	"github.com/udpool/udpool/udp"
+	"github.com/udpool/udpool/udptest"
 )
 
+// demoConfig is what the demo's flags set.
 type demoConfig struct {
 	requests    int
 	concurrency int
-	loss        float64
 	sockets     int
 	timeout     time.Duration
+	behavior    udptest.Behavior
+	seed        uint64
+	jsonPath    string
 }
 
 func runDemo(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg demoConfig
+	b := &cfg.behavior
 	fs.IntVar(&cfg.requests, "requests", 2000, "requests per client")
-	fs.IntVar(&cfg.concurrency, "concurrency", 32, "goroutines sending at once")
-	fs.Float64Var(&cfg.loss, "loss", 0.1, "share of replies the device drops, 0 to 1")
-	fs.IntVar(&cfg.sockets, "sockets", 8, "sockets in the pooled client")
-	fs.DurationVar(&cfg.timeout, "timeout", 100*time.Millisecond, "reply deadline of the pooled client")
+	fs.IntVar(&cfg.concurrency, "concurrency", 64, "goroutines sending at once")
+	fs.IntVar(&cfg.sockets, "sockets", 8, "sockets of the pooled clients")
+	fs.DurationVar(&cfg.timeout, "timeout", 100*time.Millisecond, "reply deadline of the pooled clients")
+	fs.Float64Var(&b.ReplyLoss, "loss", 0.1, "share of replies the device drops, 0 to 1")
+	fs.Float64Var(&b.RequestLoss, "request-loss", 0, "share of requests the device never sees, 0 to 1")
+	fs.Float64Var(&b.LateShare, "late", 0.1, "share of replies sent late, 0 to 1")
+	fs.DurationVar(&b.LateDelay, "late-delay", 0, "how late a late reply is (default: twice -timeout)")
+	fs.Float64Var(&b.DuplicateShare, "duplicates", 0.02, "share of replies sent twice, 0 to 1")
+	fs.Float64Var(&b.ReorderShare, "reorder", 0.05, "share of replies overtaken by the next, 0 to 1")
+	fs.DurationVar(&b.Delay, "delay", time.Millisecond, "the device's processing time per request")
+	fs.DurationVar(&b.Jitter, "jitter", time.Millisecond, "random extra processing time, up to this")
+	fs.IntVar(&b.Workers, "workers", 0, "requests the device processes at once (0: no limit)")
+	fs.IntVar(&b.QueueLen, "queue", 0, "requests waiting for a worker before the device drops them")
+	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of the device's randomness")
+	fs.StringVar(&cfg.jsonPath, "json", "", "also write the results as JSON to this file")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: udpool demo [flags]\n\nRuns a burst of requests against an in-process UDP device on loopback that\ndrops replies, first with a naive client, then with a pooled client.\n\nFlags:")
+		fmt.Fprint(stderr, `Usage: udpool demo [flags]
+
+Runs the same burst of requests four ways against a simulated UDP device on
+loopback that loses, delays, duplicates and reorders replies:
+
+  naive       a socket per request, read with no deadline, never closed
+  reuse       a pool of sockets with a deadline, timed-out sockets reused
+  exclusive   udpool's client, one request per socket
+  mux         udpool's client, many requests per socket matched by ID
+
+and shows what each left behind: wrong replies, stuck calls, descriptors.
+
+Flags:
+`)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -44,6 +72,13 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "udpool demo: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if b.LateDelay == 0 {
+		b.LateDelay = 2 * cfg.timeout
 	}
 	if err := cfg.validate(); err != nil {
 		fmt.Fprintln(stderr, "udpool demo:", err)
@@ -56,268 +91,183 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func (c demoConfig) validate() error {
+func (c *demoConfig) validate() error {
 	switch {
 	case c.requests <= 0:
 		return fmt.Errorf("-requests must be positive, got %d", c.requests)
 	case c.concurrency <= 0:
 		return fmt.Errorf("-concurrency must be positive, got %d", c.concurrency)
-	case c.loss < 0 || c.loss >= 1:
-		return fmt.Errorf("-loss must be in [0, 1), got %v", c.loss)
 	case c.sockets <= 0:
 		return fmt.Errorf("-sockets must be positive, got %d", c.sockets)
 	case c.timeout <= 0:
 		return fmt.Errorf("-timeout must be positive, got %v", c.timeout)
+	case c.behavior.ReplyLoss >= 1:
+		return fmt.Errorf("-loss must be below 1 (no reply would ever come), got %v", c.behavior.ReplyLoss)
+	}
+	if err := c.behavior.Validate(); err != nil {
+		return fmt.Errorf("device: %w", err)
 	}
 	return nil
 }
 
-// outcome is one client's run.
-type outcome struct {
-	name      string
-	ok, lost  int64
-	wrong     int64
-	peakFDs   int
-	leftFDs   int
-	leftGs    int
-	elapsed   time.Duration
-	distinct  int
-	abandoned bool
-	notSent   int64 // requests the client never got to send
+// demoRequest carries token n after a two-byte ID field (zero: the
+// multiplexed client stamps its own).
+func demoRequest(n uint64) []byte {
+	b := make([]byte, 2+8+len("udpool demo"))
+	binary.BigEndian.PutUint64(b[2:], n)
+	copy(b[10:], "udpool demo")
+	return b
+}
+
+// answers reports whether reply carries req's token.
+func answers(req, reply []byte) bool {
+	return len(reply) == len(req) && bytes.Equal(reply[2:], req[2:])
+}
+
+// demoClient is one of the four clients the demo runs.
+type demoClient struct {
+	name string
+	make func(addr string) (client load.Client, stall time.Duration, closeFn func(), err error)
+}
+
+func (c demoConfig) clients() []demoClient {
+	return []demoClient{
+		{"naive (socket per request, no deadline)", func(addr string) (load.Client, time.Duration, func(), error) {
+			n := &naiveClient{addr: addr}
+			// It never gives up on a lost reply: once every goroutine waits
+			// for one, it is wedged; the demo stops waiting after a while.
+			return n, max(10*c.timeout, 500*time.Millisecond), n.cleanUp, nil
+		}},
+		{fmt.Sprintf("reuse (%d sockets, deadline, reused)", c.sockets), func(addr string) (load.Client, time.Duration, func(), error) {
+			r, err := newReuseClient(addr, c.sockets, c.timeout)
+			if err != nil {
+				return nil, 0, nil, err
+			}
+			return r, 0, func() { r.close() }, nil
+		}},
+		// The demo's device echoes the request, token included, as the
+		// reference server does: Match checks the token, which also tells a
+		// duplicated reply from the next one.
+		{fmt.Sprintf("udpool exclusive (%d sockets, Match)", c.sockets), c.udpClient(udp.Config{MaxSockets: c.sockets, Timeout: c.timeout, Match: answers})},
+		{"udpool mux (2 sockets, IDs)", c.udpClient(udp.Config{MaxSockets: 2, Timeout: c.timeout, ID: &udp.IDField{Offset: 0, Len: 2, Assign: true}})},
+	}
+}
+
+func (c demoConfig) udpClient(cfg udp.Config) func(string) (load.Client, time.Duration, func(), error) {
+	return func(addr string) (load.Client, time.Duration, func(), error) {
+		client, err := udp.Dial(context.Background(), addr, cfg)
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		return client, 0, func() { client.Close() }, nil
+	}
+}
+
+// demoResults is what -json writes.
+type demoResults struct {
+	Requests    int              `json:"requests_per_client"`
+	Concurrency int              `json:"concurrency"`
+	Timeout     time.Duration    `json:"timeout_ns"`
+	Device      udptest.Behavior `json:"device"`
+	Results     []load.Result    `json:"results"`
 }
 
 func demo(cfg demoConfig, w io.Writer) error {
-	dev, err := startLossyDevice(cfg.loss)
+	dev, err := udptest.Start(udptest.Config{Seed: cfg.seed, Behavior: cfg.behavior})
 	if err != nil {
 		return err
 	}
-	defer dev.close()
-	fmt.Fprintf(w, "device on %s drops %.0f%% of replies; %d requests, %d at a time\n\n",
-		dev.addr(), cfg.loss*100, cfg.requests, cfg.concurrency)
+	defer dev.Close()
+	b := cfg.behavior
+	fmt.Fprintf(w, "device on %s: %.0f%% of replies lost, %.0f%% late by %v, %.0f%% duplicated, %.0f%% reordered\n",
+		dev, b.ReplyLoss*100, b.LateShare*100, b.LateDelay, b.DuplicateShare*100, b.ReorderShare*100)
+	fmt.Fprintf(w, "%d requests per client, %d at a time, %v timeout\n\n", cfg.requests, cfg.concurrency, cfg.timeout)
 
-	naive := runNaive(cfg, dev)
-	pooled, err := runPooled(cfg, dev)
-	if err != nil {
+	var results []load.Result
+	for _, dc := range cfg.clients() {
+		res, err := runClient(cfg, dev, dc, w)
+		if err != nil {
+			return fmt.Errorf("%s: %w", dc.name, err)
+		}
+		results = append(results, res)
+	}
+	fmt.Fprintln(w)
+	if err := report.Table(w, results); err != nil {
 		return err
 	}
-
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "client\tok\tno reply\twrong reply\tpeak fds\tfds left\tgoroutines left\tsockets seen\telapsed\t")
-	for _, o := range []outcome{naive, pooled} {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%v\t\n", o.name, o.ok, o.lost, o.wrong,
-			o.peakFDs, o.leftFDs, o.leftGs, o.distinct, o.elapsed.Round(time.Millisecond))
-	}
-	tw.Flush()
-	if naive.notSent > 0 {
-		fmt.Fprintf(w, "\nThe naive client wedged: every one of its %d goroutines waited forever for a\nlost reply, so %d requests were never sent.\n", cfg.concurrency, naive.notSent)
-	}
-	if naive.abandoned {
-		fmt.Fprintln(w, "\nThe naive client never returned for lost replies: its goroutines and sockets\nwere stranded until the demo closed them. The pooled client bounded its sockets,\ngave up on each lost reply at its deadline and discarded that socket.")
+	explain(w, results)
+	if cfg.jsonPath != "" {
+		out := demoResults{Requests: cfg.requests, Concurrency: cfg.concurrency, Timeout: cfg.timeout, Device: cfg.behavior, Results: results}
+		if err := report.WriteJSON(cfg.jsonPath, out); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-// runNaive is the reference write-up's client: a new socket per request and a
-// read with no deadline. Every lost reply strands a goroutine and a socket.
-// The demo bounds it with a grace period and then closes what it stranded.
-func runNaive(cfg demoConfig, dev *lossyDevice) outcome {
-	o := outcome{name: "naive (socket per request, no deadline)"}
-	before, baseFDs := dev.seenCount(), openFDs()
-	baseGs := runtime.NumGoroutine()
-	var mu sync.Mutex
-	var stranded []net.Conn
-	var ok atomic.Int64
-	sem := make(chan struct{}, cfg.concurrency)
-	start := time.Now()
-	var peak atomic.Int64
-	sent := 0
-	stall := time.NewTimer(time.Hour)
-	defer stall.Stop()
-send:
-	for i := range cfg.requests {
-		// Every lost reply keeps its slot forever: once all slots are stuck
-		// for a while, the naive client is wedged and the demo stops it.
-		stall.Reset(cfg.timeout * 10)
-		select {
-		case sem <- struct{}{}:
-		case <-stall.C:
-			break send
-		}
-		sent++
-		go func() {
-			defer func() { <-sem }()
-			c, err := net.Dial("udp", dev.addr())
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			stranded = append(stranded, c)
-			mu.Unlock()
-			if n := int64(openFDs()); n > peak.Load() {
-				peak.Store(n)
-			}
-			msg := fmt.Sprintf("req-%d", i)
-			c.Write([]byte(msg))
-			buf := make([]byte, 64)
-			n, err := c.Read(buf) // no deadline: blocks forever if the reply is lost
-			if err == nil && string(buf[:n]) == msg {
-				ok.Add(1)
-			}
-		}()
+// runClient runs one client against the device and measures what it left.
+func runClient(cfg demoConfig, dev *udptest.Device, dc demoClient, w io.Writer) (load.Result, error) {
+	dev.Reset()
+	base := load.TakeBaseline()
+	client, stall, closeFn, err := dc.make(dev.String())
+	if err != nil {
+		return load.Result{}, err
 	}
-	time.Sleep(cfg.timeout * 5) // grace for the replies still coming
-	o.elapsed = time.Since(start)
-	o.ok = ok.Load()
-	o.lost = int64(sent) - o.ok
-	o.notSent = int64(cfg.requests - sent)
-	o.peakFDs = int(peak.Load()) - baseFDs
-	o.leftFDs = openFDs() - baseFDs
-	o.leftGs = max(runtime.NumGoroutine()-baseGs, 0)
-	o.distinct = dev.seenCount() - before
-	o.abandoned = o.leftGs > 0
-	mu.Lock()
-	for _, c := range stranded {
-		c.Close() // the demo cleans up what the naive client leaked
+	requests := cfg.requests
+	if stall > 0 {
+		requests = boundedByFDLimit(requests)
 	}
-	mu.Unlock()
-	for len(sem) > 0 {
-		time.Sleep(time.Millisecond)
-	}
-	return o
-}
-
-// runPooled uses a pool of connected sockets and a deadline on every read;
-// a socket whose reply did not come is destroyed, never reused, so a late
-// reply can never be read by the next request.
-func runPooled(cfg demoConfig, dev *lossyDevice) (outcome, error) {
-	o := outcome{name: fmt.Sprintf("pooled (%d sockets, %v deadline)", cfg.sockets, cfg.timeout)}
-	before, baseFDs := dev.seenCount(), openFDs()
-	baseGs := runtime.NumGoroutine()
-	p, err := pool.New(pool.Config[net.Conn]{
-		New: func(ctx context.Context) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "udp", dev.addr())
-		},
-		Close:   func(c net.Conn) error { return c.Close() },
-		MaxSize: cfg.sockets,
+	bar := progress.New(w, dc.name, requests)
+	res, wait, err := load.Run(context.Background(), client, load.Config{
+		Requests: requests, Concurrency: cfg.concurrency, Request: demoRequest, Check: answers,
+		Stall: stall, Progress: bar.Update, Baseline: &base,
+		// Callers wait for a socket as long as it takes (a minute at most):
+		// only replies time out.
+		CallTimeout: time.Minute,
 	})
 	if err != nil {
-		return o, err
+		closeFn()
+		return load.Result{}, err
 	}
-	var ok, lost, wrong, peak atomic.Int64
-	start := time.Now()
-	var wg sync.WaitGroup
-	next := atomic.Int64{}
-	for range cfg.concurrency {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			buf := make([]byte, 64)
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(cfg.requests) {
-					return
-				}
-				r, err := p.Acquire(context.Background())
-				if err != nil {
-					lost.Add(1)
-					continue
-				}
-				if n := int64(openFDs()); n > peak.Load() {
-					peak.Store(n)
-				}
-				c := r.Value()
-				msg := fmt.Sprintf("req-%d", i)
-				c.SetDeadline(time.Now().Add(cfg.timeout))
-				c.Write([]byte(msg))
-				n, err := c.Read(buf)
-				switch {
-				case err != nil:
-					lost.Add(1)
-					r.Destroy()
-				case string(buf[:n]) != msg:
-					wrong.Add(1)
-					r.Destroy()
-				default:
-					ok.Add(1)
-					r.Release()
-				}
-			}
-		}()
+	bar.Finish(requests)
+	res.Name = dc.name
+	res.SocketsSeen = dev.Stats().Clients
+	if stall > 0 {
+		// What the naive client left behind is measured before the demo
+		// cleans up after it.
+		res.FDsLeft, res.GoroutinesLeft = base.Left()
+		closeFn()
+	} else {
+		closeFn()
+		res.FDsLeft, res.GoroutinesLeft = base.Left()
 	}
-	wg.Wait()
-	o.elapsed = time.Since(start)
-	if err := p.Close(context.Background()); err != nil {
-		return o, err
-	}
-	o.ok, o.lost, o.wrong = ok.Load(), lost.Load(), wrong.Load()
-	o.peakFDs = int(peak.Load()) - baseFDs
-	o.leftFDs = openFDs() - baseFDs
-	o.leftGs = max(runtime.NumGoroutine()-baseGs, 0)
-	o.distinct = dev.seenCount() - before
-	return o, nil
+	wait()
+	return res, nil
 }
 
-// lossyDevice echoes each request unless it drops the reply.
-type lossyDevice struct {
-	conn net.PacketConn
-	loss float64
-	mu   sync.Mutex
-	seen map[string]bool
-	done chan struct{}
-}
-
-func startLossyDevice(loss float64) (*lossyDevice, error) {
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
+// boundedByFDLimit keeps the naive client, which never closes a socket,
+// within half the process's descriptor limit.
+func boundedByFDLimit(requests int) int {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur == 0 {
+		return min(requests, 500)
 	}
-	d := &lossyDevice{conn: c, loss: loss, seen: map[string]bool{}, done: make(chan struct{})}
-	go d.serve()
-	return d, nil
+	return min(requests, int(lim.Cur/2))
 }
 
-func (d *lossyDevice) addr() string { return d.conn.LocalAddr().String() }
-
-func (d *lossyDevice) serve() {
-	defer close(d.done)
-	buf := make([]byte, 1500)
-	for {
-		n, from, err := d.conn.ReadFrom(buf)
-		if err != nil {
-			return
+// explain says in words what the table shows.
+func explain(w io.Writer, results []load.Result) {
+	fmt.Fprintln(w)
+	for _, r := range results {
+		switch {
+		case r.Stuck > 0:
+			fmt.Fprintf(w, "- %s: wedged with %d calls waiting forever for lost replies; %d descriptors and %d goroutines left behind.\n",
+				r.Name, r.Stuck, r.FDsLeft, r.GoroutinesLeft)
+		case r.Wrong > 0:
+			fmt.Fprintf(w, "- %s: %d callers got another caller's reply (late replies read by the next request on a reused socket).\n",
+				r.Name, r.Wrong)
+		default:
+			fmt.Fprintf(w, "- %s: no wrong replies, at most %d descriptors, %d left after Close.\n", r.Name, r.PeakFDs, r.FDsLeft)
 		}
-		d.mu.Lock()
-		d.seen[from.String()] = true
-		d.mu.Unlock()
-		if rand.Float64() < d.loss {
-			continue
-		}
-		d.conn.WriteTo(buf[:n], from)
 	}
-}
-
-func (d *lossyDevice) seenCount() int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return len(d.seen)
-}
-
-func (d *lossyDevice) close() {
-	d.conn.Close()
-	<-d.done
-}
-
-var fdCount sync.Mutex
-
-// openFDs counts this process's open file descriptors, not counting the one
-// it opens to read them. Counts are serialised so they do not see each other.
-func openFDs() int {
-	fdCount.Lock()
-	defer fdCount.Unlock()
-	entries, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		return -1
-	}
-	return len(entries) - 1
 }

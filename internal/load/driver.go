@@ -39,6 +39,14 @@ type Config struct {
 	// not are counted as wrong.
 	Check func(req, reply []byte) bool
 
+	// CallTimeout, if set, bounds each call with a context deadline.
+	CallTimeout time.Duration
+
+	// Baseline, if set, is what descriptors and goroutines are counted
+	// over: take it before making the client, so that the sockets it opens
+	// at once are counted. Default: when Run starts.
+	Baseline *Baseline
+
 	// Stall, if set, gives up on a client when no request has completed
 	// for this long: the requests still out are counted as stuck, and
 	// their goroutines are left to the caller (see Run).
@@ -88,6 +96,9 @@ func Run(ctx context.Context, client Client, cfg Config) (res Result, wait func(
 		cfg.ProgressEvery = 100 * time.Millisecond
 	}
 	base := TakeBaseline()
+	if cfg.Baseline != nil {
+		base = *cfg.Baseline
+	}
 
 	r := &run{cfg: cfg, client: client, lat: make([][]time.Duration, cfg.Concurrency), completed: make(chan struct{}, 1)}
 	ctx, stop := context.WithCancel(ctx)
@@ -155,7 +166,7 @@ func (r *run) work(ctx context.Context, w int, start time.Time) {
 		req := r.cfg.Request(n)
 		r.started.Add(1)
 		t0 := time.Now()
-		reply, err := r.client.Do(ctx, req)
+		reply, err := r.call(ctx, req)
 		took := time.Since(t0)
 		switch {
 		case err == nil && r.cfg.Check != nil && !r.cfg.Check(req, reply):
@@ -163,12 +174,12 @@ func (r *run) work(ctx context.Context, w int, start time.Time) {
 		case err == nil:
 			r.ok.Add(1)
 			r.lat[w] = append(r.lat[w], took)
-		case isTimeout(err):
-			r.timeouts.Add(1)
-		case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+		case ctx.Err() != nil:
 			// The run ended under this request: it is not counted.
 			r.started.Add(-1)
 			continue
+		case isTimeout(err):
+			r.timeouts.Add(1)
 		default:
 			r.otherErrors.Add(1)
 			r.noteError(err)
@@ -179,6 +190,15 @@ func (r *run) work(ctx context.Context, w int, start time.Time) {
 		default:
 		}
 	}
+}
+
+func (r *run) call(ctx context.Context, req []byte) ([]byte, error) {
+	if r.cfg.CallTimeout <= 0 {
+		return r.client.Do(ctx, req)
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.CallTimeout)
+	defer cancel()
+	return r.client.Do(ctx, req)
 }
 
 func (r *run) noteError(err error) {

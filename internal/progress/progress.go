@@ -1,0 +1,90 @@
+// Package progress shows how far a run has got: a bar on a terminal, and
+// plain lines (at most one a second) anywhere else, so that logs stay
+// readable.
+package progress
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+)
+
+// Reporter shows the progress of one run.
+type Reporter struct {
+	mu    sync.Mutex
+	label string
+	out   io.Writer
+	bar   *progressbar.ProgressBar // nil when out is not a terminal
+	last  time.Time
+	done  int
+}
+
+// New makes a reporter for a run of total steps (0: unknown) writing to out.
+func New(out io.Writer, label string, total int) *Reporter {
+	r := &Reporter{label: label, out: out, last: time.Now()}
+	if IsTerminal(out) {
+		max := int64(total)
+		if total <= 0 {
+			max = -1 // a spinner
+		}
+		r.bar = progressbar.NewOptions64(max,
+			progressbar.OptionSetWriter(out),
+			progressbar.OptionSetDescription(fmt.Sprintf("%-28s", label)),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("req"),
+			progressbar.OptionSetWidth(30),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+		)
+	}
+	return r
+}
+
+// Update sets the steps done so far; it is safe to call from any goroutine.
+func (r *Reporter) Update(done, total int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.done = done
+	if r.bar != nil {
+		r.bar.Set(done)
+		return
+	}
+	if time.Since(r.last) >= time.Second {
+		r.last = time.Now()
+		r.line(total)
+	}
+}
+
+// Finish ends the bar, or prints the last line.
+func (r *Reporter) Finish(total int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.bar != nil {
+		r.bar.Finish()
+		return
+	}
+	r.line(total)
+}
+
+func (r *Reporter) line(total int) {
+	if total > 0 {
+		fmt.Fprintf(r.out, "%s: %d/%d requests\n", r.label, r.done, total)
+	} else {
+		fmt.Fprintf(r.out, "%s: %d requests\n", r.label, r.done)
+	}
+}
+
+// IsTerminal reports whether w is a terminal (a character device).
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
