@@ -29,7 +29,7 @@ type demoConfig struct {
 	jsonPath    string
 }
 
-func runDemo(args []string, stdout, stderr io.Writer) int {
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg demoConfig
@@ -38,16 +38,11 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.concurrency, "concurrency", 64, "goroutines sending at once")
 	fs.IntVar(&cfg.sockets, "sockets", 8, "sockets of the pooled clients")
 	fs.DurationVar(&cfg.timeout, "timeout", 100*time.Millisecond, "reply deadline of the pooled clients")
-	fs.Float64Var(&b.ReplyLoss, "loss", 0.1, "share of replies the device drops, 0 to 1")
-	fs.Float64Var(&b.RequestLoss, "request-loss", 0, "share of requests the device never sees, 0 to 1")
-	fs.Float64Var(&b.LateShare, "late", 0.1, "share of replies sent late, 0 to 1")
-	fs.DurationVar(&b.LateDelay, "late-delay", 0, "how late a late reply is (default: twice -timeout)")
-	fs.Float64Var(&b.DuplicateShare, "duplicates", 0.02, "share of replies sent twice, 0 to 1")
-	fs.Float64Var(&b.ReorderShare, "reorder", 0.05, "share of replies overtaken by the next, 0 to 1")
-	fs.DurationVar(&b.Delay, "delay", time.Millisecond, "the device's processing time per request")
-	fs.DurationVar(&b.Jitter, "jitter", time.Millisecond, "random extra processing time, up to this")
-	fs.IntVar(&b.Workers, "workers", 0, "requests the device processes at once (0: no limit)")
-	fs.IntVar(&b.QueueLen, "queue", 0, "requests waiting for a worker before the device drops them")
+	*b = udptest.Behavior{
+		ReplyLoss: 0.1, LateShare: 0.1, DuplicateShare: 0.02, ReorderShare: 0.05,
+		Delay: time.Millisecond, Jitter: time.Millisecond,
+	}
+	behaviorFlags(fs, b)
 	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of the device's randomness")
 	fs.StringVar(&cfg.jsonPath, "json", "", "also write the results as JSON to this file")
 	fs.Usage = func() {
@@ -62,6 +57,7 @@ loopback that loses, delays, duplicates and reorders replies:
   mux         udpool's client, many requests per socket matched by ID
 
 and shows what each left behind: wrong replies, stuck calls, descriptors.
+Late replies come twice -timeout late unless -late-delay says otherwise.
 
 Flags:
 `)
@@ -77,14 +73,14 @@ Flags:
 		fmt.Fprintf(stderr, "udpool demo: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
-	if b.LateDelay == 0 {
-		b.LateDelay = 2 * cfg.timeout
+	if !flagGiven(fs, "late-delay") {
+		b.LateDelay = 2 * cfg.timeout // past the timeout
 	}
 	if err := cfg.validate(); err != nil {
 		fmt.Fprintln(stderr, "udpool demo:", err)
 		return 2
 	}
-	if err := demo(cfg, stdout); err != nil {
+	if err := demo(ctx, cfg, stdout); err != nil {
 		fmt.Fprintln(stderr, "udpool demo:", err)
 		return 1
 	}
@@ -172,7 +168,7 @@ type demoResults struct {
 	Results     []load.Result    `json:"results"`
 }
 
-func demo(cfg demoConfig, w io.Writer) error {
+func demo(ctx context.Context, cfg demoConfig, w io.Writer) error {
 	dev, err := udptest.Start(udptest.Config{Seed: cfg.seed, Behavior: cfg.behavior})
 	if err != nil {
 		return err
@@ -185,11 +181,14 @@ func demo(cfg demoConfig, w io.Writer) error {
 
 	var results []load.Result
 	for _, dc := range cfg.clients() {
-		res, err := runClient(cfg, dev, dc, w)
+		res, err := runClient(ctx, cfg, dev, dc, w)
 		if err != nil {
 			return fmt.Errorf("%s: %w", dc.name, err)
 		}
 		results = append(results, res)
+		if ctx.Err() != nil {
+			break // interrupted: show what was measured
+		}
 	}
 	fmt.Fprintln(w)
 	if err := report.Table(w, results); err != nil {
@@ -206,7 +205,7 @@ func demo(cfg demoConfig, w io.Writer) error {
 }
 
 // runClient runs one client against the device and measures what it left.
-func runClient(cfg demoConfig, dev *udptest.Device, dc demoClient, w io.Writer) (load.Result, error) {
+func runClient(ctx context.Context, cfg demoConfig, dev *udptest.Device, dc demoClient, w io.Writer) (load.Result, error) {
 	dev.Reset()
 	base := load.TakeBaseline()
 	client, stall, closeFn, err := dc.make(dev.String())
@@ -218,7 +217,7 @@ func runClient(cfg demoConfig, dev *udptest.Device, dc demoClient, w io.Writer) 
 		requests = boundedByFDLimit(requests)
 	}
 	bar := progress.New(w, dc.name, requests)
-	res, wait, err := load.Run(context.Background(), client, load.Config{
+	res, wait, err := load.Run(ctx, client, load.Config{
 		Requests: requests, Concurrency: cfg.concurrency, Request: demoRequest, Check: answers,
 		Stall: stall, Progress: bar.Update, Baseline: &base,
 		// Callers wait for a socket as long as it takes (a minute at most):

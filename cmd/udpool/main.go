@@ -1,30 +1,40 @@
 // Command udpool shows what goes wrong with a naive UDP request/response
-// client under packet loss, and what a bounded pool with deadlines changes.
+// client under packet loss and what udpool changes, runs the simulated
+// device, and drives real devices.
 //
-//	udpool demo [flags]   run the story on an in-process lossy device
-//	udpool help           show this help
+//	udpool demo [flags]    the whole story on an in-process simulated device
+//	udpool serve [flags]   run the simulated device
+//	udpool help            show this help
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
 // run dispatches a subcommand and returns the exit code: 0 ok, 1 runtime
-// failure, 2 usage.
-func run(args []string, stdout, stderr io.Writer) int {
+// failure, 2 usage. ctx ends on SIGINT or SIGTERM.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		usage(stderr)
 		return 2
 	}
 	switch args[0] {
 	case "demo":
-		return runDemo(args[1:], stdout, stderr)
+		return runDemo(ctx, args[1:], stdout, stderr)
+	case "serve":
+		return runServe(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return 0
@@ -39,9 +49,10 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `udpool: UDP request/response without leaked sockets or mixed-up replies
 
 Usage:
-  udpool demo [flags]   run the story on an in-process lossy device
-  udpool help           show this help
+  udpool demo [flags]    the whole story on an in-process simulated device
+  udpool serve [flags]   run the simulated device on a UDP port
+  udpool help            show this help
 
-Run 'udpool demo -h' for the demo's flags.
+Run 'udpool <command> -h' for a command's flags.
 `)
 }

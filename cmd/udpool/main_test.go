@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -23,7 +24,7 @@ func TestMain(m *testing.M) {
 func TestDemo(t *testing.T) {
 	jsonPath := filepath.Join(t.TempDir(), "demo.json")
 	var out, errs bytes.Buffer
-	code := run([]string{"demo", "-requests", "400", "-concurrency", "16", "-timeout", "30ms",
+	code := run(context.Background(), []string{"demo", "-requests", "400", "-concurrency", "16", "-timeout", "30ms",
 		"-loss", "0.1", "-late", "0.2", "-json", jsonPath}, &out, &errs)
 	if code != 0 {
 		t.Fatalf("exit %d, stderr: %s", code, errs.String())
@@ -91,7 +92,7 @@ func TestUsageAndBadFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var out, errs bytes.Buffer
-		code := run(tt.args, &out, &errs)
+		code := run(context.Background(), tt.args, &out, &errs)
 		if code != tt.code || !strings.Contains(out.String()+errs.String(), tt.want) {
 			t.Errorf("%v: exit %d, output %q; want exit %d and %q", tt.args, code, out.String()+errs.String(), tt.code, tt.want)
 		}
@@ -100,7 +101,7 @@ func TestUsageAndBadFlags(t *testing.T) {
 
 func TestDemoJSONToAnUnwritablePlace(t *testing.T) {
 	var out, errs bytes.Buffer
-	code := run([]string{"demo", "-requests", "20", "-concurrency", "2", "-timeout", "20ms", "-json", filepath.Join(t.TempDir(), "no", "such", "dir.json")}, &out, &errs)
+	code := run(context.Background(), []string{"demo", "-requests", "20", "-concurrency", "2", "-timeout", "20ms", "-json", filepath.Join(t.TempDir(), "no", "such", "dir.json")}, &out, &errs)
 	if code != 1 || !strings.Contains(errs.String(), "no such file or directory") {
 		t.Errorf("exit %d, stderr %q", code, errs.String())
 	}
