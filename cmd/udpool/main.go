@@ -4,6 +4,7 @@
 //
 //	udpool demo [flags]    the whole story on an in-process simulated device
 //	udpool serve [flags]   run the simulated device
+//	udpool load [flags]    drive a real UDP device or server
 //	udpool help            show this help
 package main
 
@@ -35,6 +36,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runDemo(ctx, args[1:], stdout, stderr)
 	case "serve":
 		return runServe(ctx, args[1:], stdout, stderr)
+	case "load":
+		return runLoad(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return 0
@@ -51,6 +54,7 @@ func usage(w io.Writer) {
 Usage:
   udpool demo [flags]    the whole story on an in-process simulated device
   udpool serve [flags]   run the simulated device on a UDP port
+  udpool load [flags]    drive a real UDP device or server
   udpool help            show this help
 
 Run 'udpool <command> -h' for a command's flags.

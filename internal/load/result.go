@@ -21,7 +21,7 @@ type Result struct {
 	PeakFDs        int `json:"peak_fds"`        // most descriptors over the baseline while it ran
 	FDsLeft        int `json:"fds_left"`        // descriptors over the baseline when it ended
 	GoroutinesLeft int `json:"goroutines_left"` // goroutines over the baseline when it ended
-	SocketsSeen    int `json:"sockets_seen"`    // distinct client sockets the device saw (set by the caller)
+	SocketsSeen    int `json:"sockets_seen"`    // distinct client sockets the device saw (set by the caller; -1: unknown)
 
 	Elapsed    time.Duration `json:"elapsed_ns"`
 	Throughput float64       `json:"replies_per_second"`

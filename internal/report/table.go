@@ -16,9 +16,13 @@ func Table(w io.Writer, results []load.Result) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "client\trequests\tok\ttimeouts\twrong replies\tstuck\terrors\tpeak fds\tfds left\tgoroutines left\tsockets seen\treplies/s\tp50\tp99\t")
 	for _, r := range results {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.0f\t%s\t%s\t\n",
+		seen := "-"
+		if r.SocketsSeen >= 0 {
+			seen = fmt.Sprint(r.SocketsSeen)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%.0f\t%s\t%s\t\n",
 			r.Name, r.Requests, r.OK, r.Timeouts, r.Wrong, r.Stuck, r.Errors,
-			r.PeakFDs, r.FDsLeft, r.GoroutinesLeft, r.SocketsSeen, r.Throughput,
+			r.PeakFDs, r.FDsLeft, r.GoroutinesLeft, seen, r.Throughput,
 			roundDuration(r.P50), roundDuration(r.P99))
 	}
 	return tw.Flush()

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/udpool/udpool/udptest"
+)
+
+func TestLoadAgainstADevice(t *testing.T) {
+	dev, err := udptest.Start(udptest.Config{Behavior: udptest.Behavior{ReplyLoss: 0.05}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dev.Close()
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"udpool exclusive (4 sockets)", []string{"-payload", "ping", "-match-echo", "-sockets", "4"}},
+		{"udpool mux (2 sockets, IDs)", []string{"-payload-hex", "0000 7069 6e67", "-id-len", "2", "-match-echo"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			jsonPath := filepath.Join(t.TempDir(), "load.json")
+			args := append([]string{"load", "-target", dev.String(), "-requests", "300", "-concurrency", "8", "-timeout", "50ms", "-json", jsonPath}, tc.args...)
+			var out, errs bytes.Buffer
+			if code := run(context.Background(), args, &out, &errs); code != 0 {
+				t.Fatalf("exit %d: %s", code, errs.String())
+			}
+			if !strings.Contains(out.String(), tc.name) {
+				t.Errorf("no %q row:\n%s", tc.name, out.String())
+			}
+			raw, err := os.ReadFile(jsonPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got struct {
+				Client  struct{ Requests, Replies uint64 }
+				Results []struct {
+					OK, Timeouts, Wrong int
+					FDsLeft             int `json:"fds_left"`
+					PeakFDs             int `json:"peak_fds"`
+				}
+			}
+			if err := json.Unmarshal(raw, &got); err != nil {
+				t.Fatal(err)
+			}
+			r := got.Results[0]
+			if r.OK+r.Timeouts != 300 || r.OK < 200 || r.Wrong != 0 || r.FDsLeft != 0 || r.PeakFDs > 4 || got.Client.Replies != uint64(r.OK) {
+				t.Errorf("results %+v, client %+v", r, got.Client)
+			}
+		})
+	}
+}
+
+// Nothing listens on the target: every request fails as unreachable, and
+// the command says so and exits 1.
+func TestLoadUnreachable(t *testing.T) {
+	l, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.LocalAddr().String()
+	l.Close()
+	var out, errs bytes.Buffer
+	code := run(context.Background(), []string{"load", "-target", addr, "-payload", "x", "-requests", "20", "-concurrency", "2", "-timeout", "100ms"}, &out, &errs)
+	if code != 1 || !strings.Contains(errs.String(), "no request was answered") || !strings.Contains(out.String(), "unreachable") {
+		t.Errorf("exit %d\nstdout %s\nstderr %s", code, out.String(), errs.String())
+	}
+}
+
+func TestLoadBadFlags(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-payload", "x"}, "-target is required"},
+		{[]string{"-target", "127.0.0.1:9"}, "give the request with -payload"},
+		{[]string{"-target", "127.0.0.1:9", "-payload", "x", "-payload-hex", "00"}, "only one of"},
+		{[]string{"-target", "127.0.0.1:9", "-payload-hex", "zz"}, "-payload-hex: encoding/hex"},
+		{[]string{"-target", "127.0.0.1:9", "-payload-file", "/no/such/file"}, "-payload-file: open /no/such/file"},
+		{[]string{"-target", "127.0.0.1:9", "-payload", "x", "-id-len", "2"}, "does not fit in the 1-byte payload"},
+		{[]string{"-target", "127.0.0.1:9", "-payload", "xx", "-id-len", "9"}, "-id-len must be 0 to 8"},
+		{[]string{"-target", "127.0.0.1:9", "-payload", "x", "-requests", "0"}, "give -requests or -duration"},
+		{[]string{"-target", "127.0.0.1:9", "-payload", "x", "-concurrency", "0"}, "-concurrency must be positive"},
+		{[]string{"-target", "127.0.0.1:9", "-payload", "x", "-timeout", "-1s"}, "-timeout must be positive"},
+		{[]string{"-target", "127.0.0.1:9", "-payload", "x", "-rate", "-1"}, "-rate must not be negative"},
+	} {
+		var out, errs bytes.Buffer
+		code := run(context.Background(), append([]string{"load"}, tt.args...), &out, &errs)
+		if code != 2 || !strings.Contains(errs.String(), tt.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args, code, errs.String(), tt.want)
+		}
+	}
+	var out, errs bytes.Buffer
+	if code := run(context.Background(), []string{"load", "-target", "no-port", "-payload", "x"}, &out, &errs); code != 1 || !strings.Contains(errs.String(), "no-port") {
+		t.Errorf("bad target: exit %d, stderr %q", code, errs.String())
+	}
+}
