@@ -169,6 +169,9 @@ func (h *latencies) merge(o *latencies) {
 	o.sum.Add(h.sum.Load())
 }
 
+// Bound is the largest duration counted in Counts[i].
+func (h *Histogram) Bound(i int) time.Duration { return upperBound(i) }
+
 // Count is the number of durations observed.
 func (h *Histogram) Count() uint64 {
 	var n uint64
