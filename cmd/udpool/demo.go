@@ -14,6 +14,7 @@ import (
 	"github.com/udpool/udpool/internal/load"
 	"github.com/udpool/udpool/internal/progress"
 	"github.com/udpool/udpool/internal/report"
+	"github.com/udpool/udpool/metrics/prom"
 	"github.com/udpool/udpool/udp"
 	"github.com/udpool/udpool/udptest"
 )
@@ -45,6 +46,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	behaviorFlags(fs, b)
 	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of the device's randomness")
 	fs.StringVar(&cfg.jsonPath, "json", "", "also write the results as JSON to this file")
+	var obs observeFlags
+	obs.define(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: udpool demo [flags]
 
@@ -58,6 +61,7 @@ loopback that loses, delays, duplicates and reorders replies:
 
 and shows what each left behind: wrong replies, stuck calls, descriptors.
 Late replies come twice -timeout late unless -late-delay says otherwise.
+With -metrics, each scrape's connection is a descriptor the fd columns see.
 
 Flags:
 `)
@@ -80,7 +84,12 @@ Flags:
 		fmt.Fprintln(stderr, "udpool demo:", err)
 		return 2
 	}
-	if err := demo(ctx, cfg, stdout); err != nil {
+	_, metrics, code := obs.setUp(ctx, "demo", stderr)
+	if code != 0 {
+		return code
+	}
+	defer metrics.stop()
+	if err := demo(ctx, cfg, metrics, stdout); err != nil {
 		fmt.Fprintln(stderr, "udpool demo:", err)
 		return 1
 	}
@@ -123,38 +132,40 @@ func answers(req, reply []byte) bool {
 // demoClient is one of the four clients the demo runs.
 type demoClient struct {
 	name string
-	make func(addr string) (client load.Client, stall time.Duration, closeFn func(), err error)
+	make func(addr string, m *metricsServer) (client load.Client, stall time.Duration, closeFn func(), err error)
 }
 
 func (c demoConfig) clients() []demoClient {
 	return []demoClient{
-		{"naive (socket per request, no deadline)", func(addr string) (load.Client, time.Duration, func(), error) {
+		{"naive (socket per request, no deadline)", func(addr string, m *metricsServer) (load.Client, time.Duration, func(), error) {
 			n := &naiveClient{addr: addr}
 			// It never gives up on a lost reply: once every goroutine waits
 			// for one, it is wedged; the demo stops waiting after a while.
 			return n, max(10*c.timeout, 500*time.Millisecond), n.cleanUp, nil
 		}},
-		{fmt.Sprintf("reuse (%d sockets, deadline, reused)", c.sockets), func(addr string) (load.Client, time.Duration, func(), error) {
+		{fmt.Sprintf("reuse (%d sockets, deadline, reused)", c.sockets), func(addr string, m *metricsServer) (load.Client, time.Duration, func(), error) {
 			r, err := newReuseClient(addr, c.sockets, c.timeout)
 			if err != nil {
 				return nil, 0, nil, err
 			}
+			m.register(prom.NewPoolCollector("reuse", r.pool))
 			return r, 0, func() { r.close() }, nil
 		}},
 		// The demo's device echoes the request, token included, as the
 		// reference server does: Match checks the token, which also tells a
 		// duplicated reply from the next one.
-		{fmt.Sprintf("udpool exclusive (%d sockets, Match)", c.sockets), c.udpClient(udp.Config{MaxSockets: c.sockets, Timeout: c.timeout, Match: answers})},
-		{"udpool mux (2 sockets, IDs)", c.udpClient(udp.Config{MaxSockets: 2, Timeout: c.timeout, ID: &udp.IDField{Offset: 0, Len: 2, Assign: true}})},
+		{fmt.Sprintf("udpool exclusive (%d sockets, Match)", c.sockets), c.udpClient("exclusive", udp.Config{MaxSockets: c.sockets, Timeout: c.timeout, Match: answers})},
+		{"udpool mux (2 sockets, IDs)", c.udpClient("mux", udp.Config{MaxSockets: 2, Timeout: c.timeout, ID: &udp.IDField{Offset: 0, Len: 2, Assign: true}})},
 	}
 }
 
-func (c demoConfig) udpClient(cfg udp.Config) func(string) (load.Client, time.Duration, func(), error) {
-	return func(addr string) (load.Client, time.Duration, func(), error) {
+func (c demoConfig) udpClient(name string, cfg udp.Config) func(string, *metricsServer) (load.Client, time.Duration, func(), error) {
+	return func(addr string, m *metricsServer) (load.Client, time.Duration, func(), error) {
 		client, err := udp.Dial(context.Background(), addr, cfg)
 		if err != nil {
 			return nil, 0, nil, err
 		}
+		m.register(prom.NewClientCollector(name, client))
 		return client, 0, func() { client.Close() }, nil
 	}
 }
@@ -168,12 +179,13 @@ type demoResults struct {
 	Results     []load.Result    `json:"results"`
 }
 
-func demo(ctx context.Context, cfg demoConfig, w io.Writer) error {
+func demo(ctx context.Context, cfg demoConfig, metrics *metricsServer, w io.Writer) error {
 	dev, err := udptest.Start(udptest.Config{Seed: cfg.seed, Behavior: cfg.behavior})
 	if err != nil {
 		return err
 	}
 	defer dev.Close()
+	metrics.register(prom.NewDeviceCollector("demo", dev))
 	b := cfg.behavior
 	fmt.Fprintf(w, "device on %s: %.0f%% of replies lost, %.0f%% late by %v, %.0f%% duplicated, %.0f%% reordered\n",
 		dev, b.ReplyLoss*100, b.LateShare*100, b.LateDelay, b.DuplicateShare*100, b.ReorderShare*100)
@@ -181,7 +193,7 @@ func demo(ctx context.Context, cfg demoConfig, w io.Writer) error {
 
 	var results []load.Result
 	for _, dc := range cfg.clients() {
-		res, err := runClient(ctx, cfg, dev, dc, w)
+		res, err := runClient(ctx, cfg, dev, dc, metrics, w)
 		if err != nil {
 			return fmt.Errorf("%s: %w", dc.name, err)
 		}
@@ -205,10 +217,10 @@ func demo(ctx context.Context, cfg demoConfig, w io.Writer) error {
 }
 
 // runClient runs one client against the device and measures what it left.
-func runClient(ctx context.Context, cfg demoConfig, dev *udptest.Device, dc demoClient, w io.Writer) (load.Result, error) {
+func runClient(ctx context.Context, cfg demoConfig, dev *udptest.Device, dc demoClient, metrics *metricsServer, w io.Writer) (load.Result, error) {
 	dev.Reset()
 	base := load.TakeBaseline()
-	client, stall, closeFn, err := dc.make(dev.String())
+	client, stall, closeFn, err := dc.make(dev.String(), metrics)
 	if err != nil {
 		return load.Result{}, err
 	}

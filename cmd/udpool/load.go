@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/udpool/udpool/internal/load"
 	"github.com/udpool/udpool/internal/progress"
 	"github.com/udpool/udpool/internal/report"
+	"github.com/udpool/udpool/metrics/prom"
 	"github.com/udpool/udpool/udp"
 )
 
@@ -55,6 +57,8 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.retries, "retries", 0, "attempts after the first, on timeouts")
 	fs.Float64Var(&cfg.rate, "rate", 0, "requests started per second at most (0: no limit)")
 	fs.StringVar(&cfg.jsonPath, "json", "", "also write the results as JSON to this file")
+	var obs observeFlags
+	obs.define(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: udpool load -target host:port (-payload TEXT | -payload-hex HEX | -payload-file FILE) [flags]
 
@@ -87,7 +91,12 @@ Flags:
 		fmt.Fprintln(stderr, "udpool load:", err)
 		return 2
 	}
-	if err := loadTarget(ctx, cfg, stdout); err != nil {
+	log, metrics, code := obs.setUp(ctx, "load", stderr)
+	if code != 0 {
+		return code
+	}
+	defer metrics.stop()
+	if err := loadTarget(ctx, cfg, log, metrics, stdout); err != nil {
 		fmt.Fprintln(stderr, "udpool load:", err)
 		return 1
 	}
@@ -193,7 +202,7 @@ func (c *loadConfig) describe() string {
 	return fmt.Sprintf("udpool exclusive (%d sockets)", sockets)
 }
 
-func loadTarget(ctx context.Context, cfg loadConfig, w io.Writer) error {
+func loadTarget(ctx context.Context, cfg loadConfig, log *slog.Logger, metrics *metricsServer, w io.Writer) error {
 	// The runtime's network poller opens descriptors of its own on first
 	// use: start it before the baseline, so they are not counted as ours.
 	if c, err := net.ListenPacket("udp", "127.0.0.1:0"); err == nil {
@@ -201,12 +210,15 @@ func loadTarget(ctx context.Context, cfg loadConfig, w io.Writer) error {
 	}
 	base := load.TakeBaseline()
 	dialCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	client, err := udp.Dial(dialCtx, cfg.target, cfg.clientConfig())
+	ccfg := cfg.clientConfig()
+	ccfg.Logger = log
+	client, err := udp.Dial(dialCtx, cfg.target, ccfg)
 	cancel()
 	if err != nil {
 		return err
 	}
 	defer client.Close()
+	metrics.register(prom.NewClientCollector("load", client))
 	name := cfg.describe()
 	fmt.Fprintf(w, "%s → %s: %d-byte request, %d at a time, %v timeout\n", name, client.Addr(), len(cfg.payload), cfg.concurrency, cfg.timeout)
 

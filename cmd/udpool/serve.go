@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/udpool/udpool/metrics/prom"
 	"github.com/udpool/udpool/udptest"
 )
 
@@ -22,6 +23,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.Uint64Var(&cfg.Seed, "seed", 0, "seed of the device's randomness (0: random)")
 	every := fs.Duration("every", 5*time.Second, "how often to print the counts (0: only on exit)")
 	behaviorFlags(fs, &cfg.Behavior)
+	var obs observeFlags
+	obs.define(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: udpool serve [flags]
 
@@ -54,12 +57,19 @@ Flags:
 		fmt.Fprintln(stderr, "udpool serve:", err)
 		return 2
 	}
+	log, metrics, code := obs.setUp(ctx, "serve", stderr)
+	if code != 0 {
+		return code
+	}
+	defer metrics.stop()
 	dev, err := udptest.Start(cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "udpool serve:", err)
 		return 1
 	}
+	metrics.register(prom.NewDeviceCollector("serve", dev))
 	fmt.Fprintf(stdout, "udpool serve: listening on %s\n", dev)
+	log.Debug("device behavior", "behavior", fmt.Sprintf("%+v", cfg.Behavior))
 
 	var tick <-chan time.Time
 	if *every > 0 {

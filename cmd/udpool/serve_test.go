@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
+	"net/http"
 	"regexp"
 	"strings"
 	"sync"
@@ -96,6 +98,62 @@ func TestServeBadFlags(t *testing.T) {
 		c := run(context.Background(), tt.args, &out, &errs)
 		if c != tt.code || !strings.Contains(out.String()+errs.String(), tt.want) {
 			t.Errorf("%v: exit %d, output %q; want %d and %q", tt.args, c, out.String()+errs.String(), tt.code, tt.want)
+		}
+	}
+}
+
+// With -metrics, serve exposes the device's counts (and the process's) to
+// Prometheus on loopback; logs go to stderr in the format asked.
+func TestServeMetrics(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errs syncBuffer
+	code := make(chan int, 1)
+	go func() {
+		code <- run(ctx, []string{"serve", "-listen", "127.0.0.1:0", "-every", "0", "-metrics", "127.0.0.1:0", "-log-format", "json"}, &out, &errs)
+	}()
+	url := waitFor(t, &errs, regexp.MustCompile(`"url":"(http://127\.0\.0\.1:\d+/metrics)"`))[1]
+	addr := waitFor(t, &out, regexp.MustCompile(`listening on (127\.0\.0\.1:\d+)`))[1]
+
+	conn, err := net.Dial("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	conn.Write([]byte("hi"))
+	conn.Read(make([]byte, 16))
+
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`udpool_device_requests_total{device="serve"} 1`, `udpool_device_clients{device="serve"} 1`, "process_open_fds", "go_goroutines"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	cancel()
+	if c := <-code; c != 0 {
+		t.Errorf("exit %d: %s", c, errs.String())
+	}
+}
+
+func TestObserveFlagsRejected(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"serve", "-log-level", "loud"}, 2, "-log-level must be debug, info, warn or error"},
+		{[]string{"load", "-target", "127.0.0.1:9", "-payload", "x", "-log-format", "xml"}, 2, "-log-format must be text or json"},
+		{[]string{"demo", "-metrics", "nonsense"}, 2, "-metrics must be host:port"},
+	} {
+		var out, errs bytes.Buffer
+		if c := run(context.Background(), tt.args, &out, &errs); c != tt.code || !strings.Contains(errs.String(), tt.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tt.args, c, errs.String(), tt.code, tt.want)
 		}
 	}
 }
