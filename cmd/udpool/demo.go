@@ -28,6 +28,7 @@ type demoConfig struct {
 	behavior    udptest.Behavior
 	seed        uint64
 	jsonPath    string
+	reportPath  string
 }
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -46,6 +47,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	behaviorFlags(fs, b)
 	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of the device's randomness")
 	fs.StringVar(&cfg.jsonPath, "json", "", "also write the results as JSON to this file")
+	fs.StringVar(&cfg.reportPath, "report", "", "also write a self-contained HTML report with charts to this file")
 	var obs observeFlags
 	obs.define(fs)
 	fs.Usage = func() {
@@ -187,9 +189,12 @@ func demo(ctx context.Context, cfg demoConfig, metrics *metricsServer, w io.Writ
 	defer dev.Close()
 	metrics.register(prom.NewDeviceCollector("demo", dev))
 	b := cfg.behavior
-	fmt.Fprintf(w, "device on %s: %.0f%% of replies lost, %.0f%% late by %v, %.0f%% duplicated, %.0f%% reordered\n",
-		dev, b.ReplyLoss*100, b.LateShare*100, b.LateDelay, b.DuplicateShare*100, b.ReorderShare*100)
-	fmt.Fprintf(w, "%d requests per client, %d at a time, %v timeout\n\n", cfg.requests, cfg.concurrency, cfg.timeout)
+	summary := []string{
+		fmt.Sprintf("device on %s: %.0f%% of replies lost, %.0f%% late by %v, %.0f%% duplicated, %.0f%% reordered",
+			dev, b.ReplyLoss*100, b.LateShare*100, b.LateDelay, b.DuplicateShare*100, b.ReorderShare*100),
+		fmt.Sprintf("%d requests per client, %d at a time, %v timeout", cfg.requests, cfg.concurrency, cfg.timeout),
+	}
+	fmt.Fprintf(w, "%s\n%s\n\n", summary[0], summary[1])
 
 	var results []load.Result
 	for _, dc := range cfg.clients() {
@@ -206,7 +211,17 @@ func demo(ctx context.Context, cfg demoConfig, metrics *metricsServer, w io.Writ
 	if err := report.Table(w, results); err != nil {
 		return err
 	}
-	explain(w, results)
+	notes := explain(results)
+	fmt.Fprintln(w)
+	for _, n := range notes {
+		fmt.Fprintln(w, "- "+n)
+	}
+	if cfg.reportPath != "" {
+		page := report.Page{Title: "udpool demo", Summary: summary, Results: results, Notes: notes}
+		if err := report.WriteHTML(cfg.reportPath, page); err != nil {
+			return err
+		}
+	}
 	if cfg.jsonPath != "" {
 		out := demoResults{Requests: cfg.requests, Concurrency: cfg.concurrency, Timeout: cfg.timeout, Device: cfg.behavior, Results: results}
 		if err := report.WriteJSON(cfg.jsonPath, out); err != nil {
@@ -267,18 +282,19 @@ func boundedByFDLimit(requests int) int {
 }
 
 // explain says in words what the table shows.
-func explain(w io.Writer, results []load.Result) {
-	fmt.Fprintln(w)
+func explain(results []load.Result) []string {
+	var notes []string
 	for _, r := range results {
 		switch {
 		case r.Stuck > 0:
-			fmt.Fprintf(w, "- %s: wedged with %d calls waiting forever for lost replies; %d descriptors and %d goroutines left behind.\n",
-				r.Name, r.Stuck, r.FDsLeft, r.GoroutinesLeft)
+			notes = append(notes, fmt.Sprintf("%s: wedged with %d calls waiting forever for lost replies; %d descriptors and %d goroutines left behind.",
+				r.Name, r.Stuck, r.FDsLeft, r.GoroutinesLeft))
 		case r.Wrong > 0:
-			fmt.Fprintf(w, "- %s: %d callers got another caller's reply (late replies read by the next request on a reused socket).\n",
-				r.Name, r.Wrong)
+			notes = append(notes, fmt.Sprintf("%s: %d callers got another caller's reply (late replies read by the next request on a reused socket).",
+				r.Name, r.Wrong))
 		default:
-			fmt.Fprintf(w, "- %s: no wrong replies, at most %d descriptors, %d left after Close.\n", r.Name, r.PeakFDs, r.FDsLeft)
+			notes = append(notes, fmt.Sprintf("%s: no wrong replies, at most %d descriptors, %d left after Close.", r.Name, r.PeakFDs, r.FDsLeft))
 		}
 	}
+	return notes
 }

@@ -36,6 +36,7 @@ type loadConfig struct {
 	retries     int
 	rate        float64
 	jsonPath    string
+	reportPath  string
 }
 
 func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -57,6 +58,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.retries, "retries", 0, "attempts after the first, on timeouts")
 	fs.Float64Var(&cfg.rate, "rate", 0, "requests started per second at most (0: no limit)")
 	fs.StringVar(&cfg.jsonPath, "json", "", "also write the results as JSON to this file")
+	fs.StringVar(&cfg.reportPath, "report", "", "also write a self-contained HTML report with charts to this file")
 	var obs observeFlags
 	obs.define(fs)
 	fs.Usage = func() {
@@ -220,7 +222,8 @@ func loadTarget(ctx context.Context, cfg loadConfig, log *slog.Logger, metrics *
 	defer client.Close()
 	metrics.register(prom.NewClientCollector("load", client))
 	name := cfg.describe()
-	fmt.Fprintf(w, "%s → %s: %d-byte request, %d at a time, %v timeout\n", name, client.Addr(), len(cfg.payload), cfg.concurrency, cfg.timeout)
+	summary := fmt.Sprintf("%s → %s: %d-byte request, %d at a time, %v timeout", name, client.Addr(), len(cfg.payload), cfg.concurrency, cfg.timeout)
+	fmt.Fprintln(w, summary)
 
 	bar := progress.New(w, name, cfg.requests)
 	lc := load.Config{
@@ -247,10 +250,20 @@ func loadTarget(ctx context.Context, cfg loadConfig, log *slog.Logger, metrics *
 	if err := report.Table(w, []load.Result{res}); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\nclient: %d retries; dropped %d stale, %d late, %d duplicate replies; %d unreachable; %d sockets opened\n",
-		stats.Retries, stats.Stale, stats.Late, stats.Duplicates, stats.Unreachable, stats.SocketsCreated)
+	notes := []string{fmt.Sprintf("client: %d retries; dropped %d stale, %d late, %d duplicate replies; %d unreachable; %d sockets opened",
+		stats.Retries, stats.Stale, stats.Late, stats.Duplicates, stats.Unreachable, stats.SocketsCreated)}
 	for _, e := range res.ErrorTexts {
-		fmt.Fprintln(w, "error:", e)
+		notes = append(notes, "error: "+e)
+	}
+	fmt.Fprintln(w)
+	for _, n := range notes {
+		fmt.Fprintln(w, n)
+	}
+	if cfg.reportPath != "" {
+		page := report.Page{Title: "udpool load: " + cfg.target, Summary: []string{summary}, Results: []load.Result{res}, Notes: notes}
+		if err := report.WriteHTML(cfg.reportPath, page); err != nil {
+			return err
+		}
 	}
 	if cfg.jsonPath != "" {
 		err := report.WriteJSON(cfg.jsonPath, struct {

@@ -28,13 +28,18 @@ func TestLoadAgainstADevice(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			jsonPath := filepath.Join(t.TempDir(), "load.json")
-			args := append([]string{"load", "-target", dev.String(), "-requests", "300", "-concurrency", "8", "-timeout", "50ms", "-json", jsonPath}, tc.args...)
+			reportPath := filepath.Join(t.TempDir(), "load.html")
+			args := append([]string{"load", "-target", dev.String(), "-requests", "300", "-concurrency", "8", "-timeout", "50ms",
+				"-json", jsonPath, "-report", reportPath}, tc.args...)
 			var out, errs bytes.Buffer
 			if code := run(context.Background(), args, &out, &errs); code != 0 {
 				t.Fatalf("exit %d: %s", code, errs.String())
 			}
 			if !strings.Contains(out.String(), tc.name) {
 				t.Errorf("no %q row:\n%s", tc.name, out.String())
+			}
+			if page, err := os.ReadFile(reportPath); err != nil || !strings.Contains(string(page), tc.name) {
+				t.Errorf("report: %v", err)
 			}
 			raw, err := os.ReadFile(jsonPath)
 			if err != nil {

@@ -23,9 +23,10 @@ func TestMain(m *testing.M) {
 // the table.
 func TestDemo(t *testing.T) {
 	jsonPath := filepath.Join(t.TempDir(), "demo.json")
+	reportPath := filepath.Join(t.TempDir(), "demo.html")
 	var out, errs bytes.Buffer
 	code := run(context.Background(), []string{"demo", "-requests", "400", "-concurrency", "16", "-timeout", "30ms",
-		"-loss", "0.1", "-late", "0.2", "-json", jsonPath}, &out, &errs)
+		"-loss", "0.1", "-late", "0.2", "-json", jsonPath, "-report", reportPath}, &out, &errs)
 	if code != 0 {
 		t.Fatalf("exit %d, stderr: %s", code, errs.String())
 	}
@@ -34,6 +35,15 @@ func TestDemo(t *testing.T) {
 		"udpool exclusive (8 sockets, Match)", "udpool mux (2 sockets, IDs)", "wrong replies", "peak fds"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+	page, err := os.ReadFile(reportPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<title>udpool demo</title>", "udpool mux (2 sockets, IDs)", `id="fds"`, `id="latency"`} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("the report lacks %q", want)
 		}
 	}
 	raw, err := os.ReadFile(jsonPath)
