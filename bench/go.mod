@@ -1,6 +1,6 @@
 module github.com/udpool/udpool/bench
 
-go 1.26
+go 1.26.0
 
 replace github.com/udpool/udpool => ../
 
