@@ -50,7 +50,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.idOffset, "id-offset", 0, "offset of a request ID in the payload (with -id-len)")
 	fs.IntVar(&cfg.idLen, "id-len", 0, "length of the request ID, 1 to 8 bytes: the client stamps a fresh ID into each request and shares few sockets (0: one request per socket)")
 	fs.BoolVar(&cfg.matchEcho, "match-echo", false, "the device echoes the request: count replies that differ from it as wrong, and drop them")
-	fs.IntVar(&cfg.requests, "requests", 1000, "requests to send (with -duration: at most this many; 0: no limit)")
+	fs.IntVar(&cfg.requests, "requests", 1000, "requests to send (with -duration: no limit unless given)")
 	fs.DurationVar(&cfg.duration, "duration", 0, "send for this long instead")
 	fs.IntVar(&cfg.concurrency, "concurrency", 16, "goroutines sending at once")
 	fs.IntVar(&cfg.sockets, "sockets", 0, "sockets to use (default 8, or 2 with -id-len)")
@@ -84,6 +84,9 @@ Flags:
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "udpool load: unexpected argument %q\n", fs.Arg(0))
 		return 2
+	}
+	if cfg.duration > 0 && !flagGiven(fs, "requests") {
+		cfg.requests = 0 // the duration alone decides
 	}
 	var err error
 	if cfg.payload, err = payloadFrom(*text, *hexText, *file); err == nil {

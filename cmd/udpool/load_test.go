@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/udpool/udpool/udptest"
 )
@@ -106,5 +107,34 @@ func TestLoadBadFlags(t *testing.T) {
 	var out, errs bytes.Buffer
 	if code := run(context.Background(), []string{"load", "-target", "no-port", "-payload", "x"}, &out, &errs); code != 1 || !strings.Contains(errs.String(), "no-port") {
 		t.Errorf("bad target: exit %d, stderr %q", code, errs.String())
+	}
+}
+
+// With -duration and no -requests, the duration alone ends the run.
+func TestLoadForADuration(t *testing.T) {
+	dev, err := udptest.Start(udptest.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dev.Close()
+	jsonPath := filepath.Join(t.TempDir(), "load.json")
+	var out, errs bytes.Buffer
+	start := time.Now()
+	code := run(context.Background(), []string{"load", "-target", dev.String(), "-payload", "x", "-duration", "1s", "-concurrency", "8", "-json", jsonPath}, &out, &errs)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs.String())
+	}
+	if took := time.Since(start); took < time.Second {
+		t.Errorf("a 1s run took %v", took)
+	}
+	raw, _ := os.ReadFile(jsonPath)
+	var got struct{ Results []struct{ Requests int } }
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatal(err)
+	}
+	// Loopback echo answers thousands a second even under the race
+	// detector: the default of 1000 requests must not have capped the run.
+	if n := got.Results[0].Requests; n <= 1000 {
+		t.Errorf("%d requests in 1s", n)
 	}
 }
