@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -100,7 +101,7 @@ func Run(ctx context.Context, client Client, cfg Config) (res Result, wait func(
 		base = *cfg.Baseline
 	}
 
-	r := &run{cfg: cfg, client: client, lat: make([][]time.Duration, cfg.Concurrency), completed: make(chan struct{}, 1)}
+	r := &run{cfg: cfg, client: client, completed: make(chan struct{}, 1), finished: make(chan struct{})}
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	if cfg.Duration > 0 {
@@ -114,23 +115,18 @@ func Run(ctx context.Context, client Client, cfg Config) (res Result, wait func(
 	}
 
 	start := time.Now()
-	var workers sync.WaitGroup
-	finished := make(chan struct{})
-	for w := range cfg.Concurrency {
-		workers.Add(1)
-		go func() {
-			defer workers.Done()
-			r.work(ctx, w, start)
-		}()
+	r.live.Store(int64(cfg.Concurrency))
+	for range cfg.Concurrency {
+		go r.work(ctx)
 	}
-	go func() { workers.Wait(); close(finished) }()
-
-	stuck := r.watch(ctx, finished)
-	res = r.result(time.Since(start))
-	res.Stuck = stuck
+	stalled := r.watch(ctx)
+	// The run ends here: what completes later (a stuck call released by
+	// the caller, a call in flight at the end) is not counted.
+	stop()
+	res = r.result(time.Since(start), stalled)
 	res.Series = sampler.stop()
 	res.PeakFDs = peakOf(res.Series)
-	return res, func() { stop(); <-finished }, nil
+	return res, func() { <-r.finished }, nil
 }
 
 // run is the state of one Run.
@@ -139,18 +135,32 @@ type run struct {
 	client Client
 	ticks  <-chan struct{}
 
-	next                             atomic.Uint64 // tokens handed out
-	started, done                    atomic.Int64
-	ok, timeouts, wrong, otherErrors atomic.Int64
-	lat                              [][]time.Duration // per worker
-	completed                        chan struct{}     // a request completed (for the stall watch)
+	next      atomic.Uint64 // tokens handed out
+	live      atomic.Int64  // workers not yet returned
+	finished  chan struct{} // closed by the last worker to return
+	completed chan struct{} // a request completed (for the stall watch)
 
-	errMu    sync.Mutex
-	errCount map[string]int // other errors, by text
+	mu    sync.Mutex
+	tally tally // guarded by mu
+}
+
+// tally is what the requests did, counted under run.mu so that a snapshot
+// adds up.
+type tally struct {
+	ended                            bool // the run is over: nothing more is counted
+	started, done                    int
+	ok, timeouts, wrong, otherErrors int
+	latencies                        []time.Duration
+	errorKinds                       map[string]int
 }
 
 // work sends requests until there are no more tokens or ctx ends.
-func (r *run) work(ctx context.Context, w int, start time.Time) {
+func (r *run) work(ctx context.Context) {
+	defer func() {
+		if r.live.Add(-1) == 0 {
+			close(r.finished)
+		}
+	}()
 	for ctx.Err() == nil {
 		n := r.next.Add(1)
 		if r.cfg.Requests > 0 && n > uint64(r.cfg.Requests) {
@@ -164,32 +174,60 @@ func (r *run) work(ctx context.Context, w int, start time.Time) {
 			}
 		}
 		req := r.cfg.Request(n)
-		r.started.Add(1)
+		if !r.count(func(t *tally) { t.started++ }) {
+			return
+		}
 		t0 := time.Now()
 		reply, err := r.call(ctx, req)
 		took := time.Since(t0)
-		switch {
-		case err == nil && r.cfg.Check != nil && !r.cfg.Check(req, reply):
-			r.wrong.Add(1)
-		case err == nil:
-			r.ok.Add(1)
-			r.lat[w] = append(r.lat[w], took)
-		case ctx.Err() != nil:
-			// The run ended under this request: it is not counted.
-			r.started.Add(-1)
-			continue
-		case isTimeout(err):
-			r.timeouts.Add(1)
-		default:
-			r.otherErrors.Add(1)
-			r.noteError(err)
+		if ctx.Err() != nil {
+			return // the run ended under this request: it is not counted
 		}
-		r.done.Add(1)
+		wrong := err == nil && r.cfg.Check != nil && !r.cfg.Check(req, reply)
+		r.count(func(t *tally) {
+			t.done++
+			switch {
+			case wrong:
+				t.wrong++
+			case err == nil:
+				t.ok++
+				t.latencies = append(t.latencies, took)
+			case isTimeout(err):
+				t.timeouts++
+			default:
+				t.otherErrors++
+				t.noteError(err)
+			}
+		})
 		select {
 		case r.completed <- struct{}{}:
 		default:
 		}
 	}
+}
+
+// count applies f to the tally unless the run has ended, and reports
+// whether it did.
+func (r *run) count(f func(*tally)) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.tally.ended {
+		return false
+	}
+	f(&r.tally)
+	return true
+}
+
+// addresses matches host:port pairs, which differ from error to error of
+// one kind (local ports are random).
+var addresses = regexp.MustCompile(`(\[[0-9a-fA-F:.]+\]|\d+\.\d+\.\d+\.\d+):\d+`)
+
+// noteError counts an error by its kind: its text with addresses elided.
+func (t *tally) noteError(err error) {
+	if t.errorKinds == nil {
+		t.errorKinds = map[string]int{}
+	}
+	t.errorKinds[addresses.ReplaceAllString(err.Error(), "ADDR")]++
 }
 
 func (r *run) call(ctx context.Context, req []byte) ([]byte, error) {
@@ -201,20 +239,9 @@ func (r *run) call(ctx context.Context, req []byte) ([]byte, error) {
 	return r.client.Do(ctx, req)
 }
 
-func (r *run) noteError(err error) {
-	r.errMu.Lock()
-	defer r.errMu.Unlock()
-	if r.errCount == nil {
-		r.errCount = map[string]int{}
-	}
-	if len(r.errCount) < 20 {
-		r.errCount[err.Error()]++
-	}
-}
-
-// watch reports progress until the workers finish or the client stalls, and
-// returns the number of requests stuck in the client.
-func (r *run) watch(ctx context.Context, finished <-chan struct{}) int {
+// watch reports progress until the workers finish, ctx ends, or the client
+// stalls, which it reports.
+func (r *run) watch(ctx context.Context) (stalled bool) {
 	total := r.cfg.Requests
 	progress := time.NewTicker(r.cfg.ProgressEvery)
 	defer progress.Stop()
@@ -225,53 +252,70 @@ func (r *run) watch(ctx context.Context, finished <-chan struct{}) int {
 		defer stallTimer.Stop()
 		stall = stallTimer.C
 	}
-	report := func() {
-		if r.cfg.Progress != nil {
-			r.cfg.Progress(int(r.done.Load()), total)
-		}
-	}
-	defer report()
 	for {
 		select {
-		case <-finished:
-			return 0
+		case <-r.finished:
+			return false
+		case <-ctx.Done():
+			return false
 		case <-r.completed:
 			if stallTimer != nil {
 				stallTimer.Reset(r.cfg.Stall)
 			}
 		case <-stall:
-			return int(r.started.Load() - r.done.Load())
+			return true
 		case <-progress.C:
-			report()
+			if r.cfg.Progress != nil {
+				r.mu.Lock()
+				done := r.tally.done
+				r.mu.Unlock()
+				r.cfg.Progress(done, total)
+			}
 		}
 	}
 }
 
-func (r *run) result(elapsed time.Duration) Result {
+// result ends the tally and returns it. After a stall, the calls started
+// and not done are stuck; otherwise they were cut off by the end of the run
+// and are not counted.
+func (r *run) result(elapsed time.Duration, stalled bool) Result {
+	r.mu.Lock()
+	r.tally.ended = true
+	t := r.tally
+	r.mu.Unlock()
+	if r.cfg.Progress != nil {
+		r.cfg.Progress(t.done, r.cfg.Requests)
+	}
 	res := Result{
-		Requests: int(r.started.Load()),
-		OK:       int(r.ok.Load()),
-		Timeouts: int(r.timeouts.Load()),
-		Wrong:    int(r.wrong.Load()),
-		Errors:   int(r.otherErrors.Load()),
+		Requests: t.started,
+		OK:       t.ok,
+		Timeouts: t.timeouts,
+		Wrong:    t.wrong,
+		Errors:   t.otherErrors,
 		Elapsed:  elapsed,
 	}
-	r.errMu.Lock()
-	for text, n := range r.errCount {
+	if stalled {
+		res.Stuck = t.started - t.done
+	} else {
+		res.Requests = t.done
+	}
+	for text, n := range t.errorKinds {
 		res.ErrorTexts = append(res.ErrorTexts, fmt.Sprintf("%d× %s", n, text))
 	}
-	r.errMu.Unlock()
 	sort.Strings(res.ErrorTexts)
+	if len(res.ErrorTexts) > maxErrorKinds {
+		more := len(res.ErrorTexts) - maxErrorKinds
+		res.ErrorTexts = append(res.ErrorTexts[:maxErrorKinds], fmt.Sprintf("… and %d more kinds of error", more))
+	}
 	if elapsed > 0 {
 		res.Throughput = float64(res.OK) / elapsed.Seconds()
 	}
-	var all []time.Duration
-	for _, l := range r.lat {
-		all = append(all, l...)
-	}
-	res.setLatency(all)
+	res.setLatency(t.latencies)
 	return res
 }
+
+// maxErrorKinds is how many kinds of error a result lists.
+const maxErrorKinds = 20
 
 // isTimeout reports a timeout: a net.Error whose Timeout() is true, or a
 // deadline.
@@ -287,7 +331,12 @@ func startTicker(ctx context.Context, rate float64) <-chan struct{} {
 		interval := time.Duration(float64(time.Second) / rate)
 		next := time.Now()
 		for {
+			// After a slow spell, go on from now rather than catch up in a
+			// burst.
 			next = next.Add(interval)
+			if behind := time.Now().Add(-interval); next.Before(behind) {
+				next = behind
+			}
 			if d := time.Until(next); d > 0 {
 				t := time.NewTimer(d)
 				select {

@@ -137,3 +137,21 @@ func TestBaselineLeft(t *testing.T) {
 		t.Errorf("left %d fds %d goroutines", fds, gs)
 	}
 }
+
+// Errors of one kind differ in their addresses (local ports are random):
+// they are counted as one kind.
+func TestErrorsGroupedByKind(t *testing.T) {
+	client := ClientFunc(func(ctx context.Context, req []byte) ([]byte, error) {
+		var n int
+		fmt.Sscanf(string(req), "req %d", &n)
+		return nil, fmt.Errorf("read udp 127.0.0.1:%d->127.0.0.1:9: connection refused", 30000+n)
+	})
+	res, wait, err := Run(context.Background(), client, Config{Requests: 50, Concurrency: 2, Request: request})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait()
+	if len(res.ErrorTexts) != 1 || res.ErrorTexts[0] != "50× read udp ADDR->ADDR: connection refused" {
+		t.Errorf("error texts %q", res.ErrorTexts)
+	}
+}

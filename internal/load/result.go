@@ -1,6 +1,7 @@
 package load
 
 import (
+	"math"
 	"slices"
 	"time"
 )
@@ -63,7 +64,10 @@ func (r *Result) setLatency(all []time.Duration) {
 		return
 	}
 	slices.Sort(all)
-	at := func(q float64) time.Duration { return all[min(int(q*float64(len(all))), len(all)-1)] }
+	// The q-quantile is the ceil(q·n)-th smallest: p99 of 100 is the 99th.
+	at := func(q float64) time.Duration {
+		return all[min(max(int(math.Ceil(q*float64(len(all))))-1, 0), len(all)-1)]
+	}
 	r.P50, r.P99, r.Max = at(0.50), at(0.99), all[len(all)-1]
 	i := 0
 	for _, bound := range latencyBounds {

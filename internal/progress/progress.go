@@ -19,13 +19,14 @@ type Reporter struct {
 	label string
 	out   io.Writer
 	bar   *progressbar.ProgressBar // nil when out is not a terminal
-	last  time.Time
-	done  int
+	last    time.Time
+	done    int
+	printed int // done as last printed, -1 before the first line
 }
 
 // New makes a reporter for a run of total steps (0: unknown) writing to out.
 func New(out io.Writer, label string, total int) *Reporter {
-	r := &Reporter{label: label, out: out, last: time.Now()}
+	r := &Reporter{label: label, out: out, last: time.Now(), printed: -1}
 	if IsTerminal(out) {
 		max := int64(total)
 		if total <= 0 {
@@ -60,7 +61,7 @@ func (r *Reporter) Update(done, total int) {
 	}
 }
 
-// Finish ends the bar, or prints the last line.
+// Finish ends the bar, or prints the last line unless it was just printed.
 func (r *Reporter) Finish(total int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -68,10 +69,13 @@ func (r *Reporter) Finish(total int) {
 		r.bar.Finish()
 		return
 	}
-	r.line(total)
+	if r.printed != r.done {
+		r.line(total)
+	}
 }
 
 func (r *Reporter) line(total int) {
+	r.printed = r.done
 	if total > 0 {
 		fmt.Fprintf(r.out, "%s: %d/%d requests\n", r.label, r.done, total)
 	} else {
