@@ -15,10 +15,10 @@ import (
 
 // Reporter shows the progress of one run.
 type Reporter struct {
-	mu    sync.Mutex
-	label string
-	out   io.Writer
-	bar   *progressbar.ProgressBar // nil when out is not a terminal
+	mu      sync.Mutex
+	label   string
+	out     io.Writer
+	bar     *progressbar.ProgressBar // nil when out is not a terminal
 	last    time.Time
 	done    int
 	printed int // done as last printed, -1 before the first line
