@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"syscall"
 	"time"
 
@@ -86,12 +87,24 @@ Flags:
 		fmt.Fprintln(stderr, "udpool demo:", err)
 		return 2
 	}
-	_, metrics, code := obs.setUp(ctx, "demo", stderr)
+	log, metrics, code := obs.setUp(ctx, "demo", stderr)
 	if code != 0 {
 		return code
 	}
 	defer metrics.stop()
-	if err := demo(ctx, cfg, metrics, stdout); err != nil {
+	jsonOut, err := createOutput("-json", cfg.jsonPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "udpool demo:", err)
+		return 2
+	}
+	reportOut, err := createOutput("-report", cfg.reportPath)
+	if err != nil {
+		jsonOut.discard()
+		fmt.Fprintln(stderr, "udpool demo:", err)
+		return 2
+	}
+	env := runEnv{log: log, metrics: metrics, stdout: stdout, stderr: stderr, json: jsonOut, report: reportOut}
+	if err := demo(ctx, cfg, env); err != nil {
 		fmt.Fprintln(stderr, "udpool demo:", err)
 		return 1
 	}
@@ -111,10 +124,7 @@ func (c *demoConfig) validate() error {
 	case c.behavior.ReplyLoss >= 1:
 		return fmt.Errorf("-loss must be below 1 (no reply would ever come), got %v", c.behavior.ReplyLoss)
 	}
-	if err := c.behavior.Validate(); err != nil {
-		return fmt.Errorf("device: %w", err)
-	}
-	return nil
+	return checkBehavior(c.behavior)
 }
 
 // demoRequest carries token n after a two-byte ID field (zero: the
@@ -137,7 +147,7 @@ type demoClient struct {
 	make func(addr string, m *metricsServer) (client load.Client, stall time.Duration, closeFn func(), err error)
 }
 
-func (c demoConfig) clients() []demoClient {
+func (c demoConfig) clients(log *slog.Logger) []demoClient {
 	return []demoClient{
 		{"naive (socket per request, no deadline)", func(addr string, m *metricsServer) (load.Client, time.Duration, func(), error) {
 			n := &naiveClient{addr: addr}
@@ -156,8 +166,8 @@ func (c demoConfig) clients() []demoClient {
 		// The demo's device echoes the request, token included, as the
 		// reference server does: Match checks the token, which also tells a
 		// duplicated reply from the next one.
-		{fmt.Sprintf("udpool exclusive (%d sockets, Match)", c.sockets), c.udpClient("exclusive", udp.Config{MaxSockets: c.sockets, Timeout: c.timeout, Match: answers})},
-		{"udpool mux (2 sockets, IDs)", c.udpClient("mux", udp.Config{MaxSockets: 2, Timeout: c.timeout, ID: &udp.IDField{Offset: 0, Len: 2, Assign: true}})},
+		{fmt.Sprintf("udpool exclusive (%d sockets, Match)", c.sockets), c.udpClient("exclusive", udp.Config{MaxSockets: c.sockets, Timeout: c.timeout, Match: answers, Logger: log})},
+		{"udpool mux (2 sockets, IDs)", c.udpClient("mux", udp.Config{MaxSockets: 2, Timeout: c.timeout, ID: &udp.IDField{Offset: 0, Len: 2, Assign: true}, Logger: log})},
 	}
 }
 
@@ -181,24 +191,31 @@ type demoResults struct {
 	Results     []load.Result    `json:"results"`
 }
 
-func demo(ctx context.Context, cfg demoConfig, metrics *metricsServer, w io.Writer) error {
+func demo(ctx context.Context, cfg demoConfig, env runEnv) (err error) {
+	defer func() {
+		if err != nil {
+			env.json.discard()
+			env.report.discard()
+		}
+	}()
 	dev, err := udptest.Start(udptest.Config{Seed: cfg.seed, Behavior: cfg.behavior})
 	if err != nil {
 		return err
 	}
 	defer dev.Close()
-	metrics.register(prom.NewDeviceCollector("demo", dev))
+	env.metrics.register(prom.NewDeviceCollector("demo", dev))
 	b := cfg.behavior
 	summary := []string{
 		fmt.Sprintf("device on %s: %.0f%% of replies lost, %.0f%% late by %v, %.0f%% duplicated, %.0f%% reordered",
 			dev, b.ReplyLoss*100, b.LateShare*100, b.LateDelay, b.DuplicateShare*100, b.ReorderShare*100),
 		fmt.Sprintf("%d requests per client, %d at a time, %v timeout", cfg.requests, cfg.concurrency, cfg.timeout),
 	}
+	w := env.stdout
 	fmt.Fprintf(w, "%s\n%s\n\n", summary[0], summary[1])
 
 	var results []load.Result
-	for _, dc := range cfg.clients() {
-		res, err := runClient(ctx, cfg, dev, dc, metrics, w)
+	for _, dc := range cfg.clients(env.log) {
+		res, err := runClient(ctx, cfg, dev, dc, env)
 		if err != nil {
 			return fmt.Errorf("%s: %w", dc.name, err)
 		}
@@ -216,26 +233,22 @@ func demo(ctx context.Context, cfg demoConfig, metrics *metricsServer, w io.Writ
 	for _, n := range notes {
 		fmt.Fprintln(w, "- "+n)
 	}
-	if cfg.reportPath != "" {
-		page := report.Page{Title: "udpool demo", Summary: summary, Results: results, Notes: notes}
-		if err := report.WriteHTML(cfg.reportPath, page); err != nil {
-			return err
-		}
+	if ctx.Err() != nil {
+		return errInterrupted
 	}
-	if cfg.jsonPath != "" {
-		out := demoResults{Requests: cfg.requests, Concurrency: cfg.concurrency, Timeout: cfg.timeout, Device: cfg.behavior, Results: results}
-		if err := report.WriteJSON(cfg.jsonPath, out); err != nil {
-			return err
-		}
+	page := report.Page{Title: "udpool demo", Summary: summary, Results: results, Notes: notes}
+	if err := env.report.write(func(w io.Writer) error { return report.WriteHTML(w, page) }); err != nil {
+		return err
 	}
-	return nil
+	out := demoResults{Requests: cfg.requests, Concurrency: cfg.concurrency, Timeout: cfg.timeout, Device: cfg.behavior, Results: results}
+	return env.json.write(func(w io.Writer) error { return report.WriteJSON(w, out) })
 }
 
 // runClient runs one client against the device and measures what it left.
-func runClient(ctx context.Context, cfg demoConfig, dev *udptest.Device, dc demoClient, metrics *metricsServer, w io.Writer) (load.Result, error) {
+func runClient(ctx context.Context, cfg demoConfig, dev *udptest.Device, dc demoClient, env runEnv) (load.Result, error) {
 	dev.Reset()
 	base := load.TakeBaseline()
-	client, stall, closeFn, err := dc.make(dev.String(), metrics)
+	client, stall, closeFn, err := dc.make(dev.String(), env.metrics)
 	if err != nil {
 		return load.Result{}, err
 	}
@@ -243,7 +256,7 @@ func runClient(ctx context.Context, cfg demoConfig, dev *udptest.Device, dc demo
 	if stall > 0 {
 		requests = boundedByFDLimit(requests)
 	}
-	bar := progress.New(w, dc.name, requests)
+	bar := progress.New(env.stderr, dc.name, requests)
 	res, wait, err := load.Run(ctx, client, load.Config{
 		Requests: requests, Concurrency: cfg.concurrency, Request: demoRequest, Check: answers,
 		Stall: stall, Progress: bar.Update, Baseline: &base,

@@ -1,7 +1,13 @@
 package main
 
 import (
+	"errors"
 	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"time"
 
 	"github.com/udpool/udpool/udptest"
 )
@@ -29,3 +35,91 @@ func flagGiven(fs *flag.FlagSet, name string) bool {
 	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
 	return given
 }
+
+// checkBehavior reports the first device flag out of range, by its name.
+func checkBehavior(b udptest.Behavior) error {
+	for _, s := range []struct {
+		flag string
+		v    float64
+	}{{"-loss", b.ReplyLoss}, {"-request-loss", b.RequestLoss}, {"-late", b.LateShare}, {"-duplicates", b.DuplicateShare}, {"-reorder", b.ReorderShare}} {
+		if !(s.v >= 0 && s.v <= 1) {
+			return fmt.Errorf("%s must be a share from 0 to 1, got %v", s.flag, s.v)
+		}
+	}
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{{"-delay", b.Delay}, {"-jitter", b.Jitter}, {"-late-delay", b.LateDelay}} {
+		if d.v < 0 {
+			return fmt.Errorf("%s must not be negative, got %v", d.flag, d.v)
+		}
+	}
+	switch {
+	case b.Workers < 0:
+		return fmt.Errorf("-workers must not be negative, got %d", b.Workers)
+	case b.QueueLen < 0:
+		return fmt.Errorf("-queue must not be negative, got %d", b.QueueLen)
+	case b.QueueLen > 0 && b.Workers == 0:
+		return errors.New("-queue needs -workers: without a worker limit nothing queues")
+	case b.Rate < 0:
+		return fmt.Errorf("-rate must not be negative, got %v", b.Rate)
+	case b.LateShare > 0 && b.LateDelay == 0:
+		return errors.New("-late needs -late-delay")
+	}
+	return b.Validate()
+}
+
+// loopbackUnlessTold turns a bare ":port" into "127.0.0.1:port": what the
+// command listens on is loopback unless a host is given.
+func loopbackUnlessTold(flagName, addr string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("%s must be host:port or :port, got %q", flagName, addr)
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port), nil
+}
+
+// output is a file a command writes when it ends. It is created when the
+// command starts, so that a path that cannot be written fails at once
+// rather than after the run.
+type output struct{ f *os.File }
+
+// createOutput creates the file at path for the flag named; no path, no
+// file.
+func createOutput(flagName, path string) (*output, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", flagName, err)
+	}
+	return &output{f}, nil
+}
+
+// write writes the file with fn and closes it; a nil output writes nothing.
+func (o *output) write(fn func(io.Writer) error) error {
+	if o == nil {
+		return nil
+	}
+	err := fn(o.f)
+	if cerr := o.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// discard closes and removes a file that will not be written.
+func (o *output) discard() {
+	if o != nil {
+		o.f.Close()
+		os.Remove(o.f.Name())
+	}
+}
+
+// errInterrupted ends a run cut short by SIGINT or SIGTERM, after what was
+// measured is shown.
+var errInterrupted = errors.New("interrupted")

@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"os"
 	"strings"
@@ -49,7 +48,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	file := fs.String("payload-file", "", "the request, read from this file")
 	fs.IntVar(&cfg.idOffset, "id-offset", 0, "offset of a request ID in the payload (with -id-len)")
 	fs.IntVar(&cfg.idLen, "id-len", 0, "length of the request ID, 1 to 8 bytes: the client stamps a fresh ID into each request and shares few sockets (0: one request per socket)")
-	fs.BoolVar(&cfg.matchEcho, "match-echo", false, "the device echoes the request: count replies that differ from it as wrong, and drop them")
+	fs.BoolVar(&cfg.matchEcho, "match-echo", false, "the device echoes the request: the client drops replies that differ from it (counted as stale) and waits on for the right one")
 	fs.IntVar(&cfg.requests, "requests", 1000, "requests to send (with -duration: no limit unless given)")
 	fs.DurationVar(&cfg.duration, "duration", 0, "send for this long instead")
 	fs.IntVar(&cfg.concurrency, "concurrency", 16, "goroutines sending at once")
@@ -101,7 +100,19 @@ Flags:
 		return code
 	}
 	defer metrics.stop()
-	if err := loadTarget(ctx, cfg, log, metrics, stdout); err != nil {
+	jsonOut, err := createOutput("-json", cfg.jsonPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "udpool load:", err)
+		return 2
+	}
+	reportOut, err := createOutput("-report", cfg.reportPath)
+	if err != nil {
+		jsonOut.discard()
+		fmt.Fprintln(stderr, "udpool load:", err)
+		return 2
+	}
+	env := runEnv{log: log, metrics: metrics, stdout: stdout, stderr: stderr, json: jsonOut, report: reportOut}
+	if err := loadTarget(ctx, cfg, env); err != nil {
 		fmt.Fprintln(stderr, "udpool load:", err)
 		return 1
 	}
@@ -141,6 +152,10 @@ func (c *loadConfig) validate() error {
 	switch {
 	case c.target == "":
 		return errors.New("-target is required (host:port)")
+	case !hasPort(c.target):
+		return fmt.Errorf("-target must be host:port, got %q", c.target)
+	case c.idOffset != 0 && c.idLen == 0:
+		return errors.New("-id-offset needs -id-len")
 	case len(c.payload) == 0:
 		return errors.New("the payload is empty")
 	case c.idLen < 0 || c.idLen > 8:
@@ -207,7 +222,14 @@ func (c *loadConfig) describe() string {
 	return fmt.Sprintf("udpool exclusive (%d sockets)", sockets)
 }
 
-func loadTarget(ctx context.Context, cfg loadConfig, log *slog.Logger, metrics *metricsServer, w io.Writer) error {
+func loadTarget(ctx context.Context, cfg loadConfig, env runEnv) (err error) {
+	w := env.stdout
+	defer func() {
+		if err != nil && !errors.Is(err, errNoAnswer) {
+			env.json.discard()
+			env.report.discard()
+		}
+	}()
 	// The runtime's network poller opens descriptors of its own on first
 	// use: start it before the baseline, so they are not counted as ours.
 	if c, err := net.ListenPacket("udp", "127.0.0.1:0"); err == nil {
@@ -216,23 +238,26 @@ func loadTarget(ctx context.Context, cfg loadConfig, log *slog.Logger, metrics *
 	base := load.TakeBaseline()
 	dialCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	ccfg := cfg.clientConfig()
-	ccfg.Logger = log
+	ccfg.Logger = env.log
 	client, err := udp.Dial(dialCtx, cfg.target, ccfg)
 	cancel()
 	if err != nil {
 		return err
 	}
 	defer client.Close()
-	metrics.register(prom.NewClientCollector("load", client))
+	env.metrics.register(prom.NewClientCollector("load", client))
 	name := cfg.describe()
 	summary := fmt.Sprintf("%s → %s: %d-byte request, %d at a time, %v timeout", name, client.Addr(), len(cfg.payload), cfg.concurrency, cfg.timeout)
 	fmt.Fprintln(w, summary)
 
-	bar := progress.New(w, name, cfg.requests)
+	bar := progress.New(env.stderr, name, cfg.requests)
 	lc := load.Config{
 		Requests: cfg.requests, Duration: cfg.duration, Concurrency: cfg.concurrency, Rate: cfg.rate,
 		Request:  func(uint64) []byte { return cfg.payload },
 		Progress: bar.Update, Baseline: &base,
+		// Callers wait for a socket as long as it takes (within reason):
+		// only the device's silence counts as a timeout.
+		CallTimeout: time.Minute + time.Duration(cfg.retries+1)*cfg.timeout,
 	}
 	if cfg.matchEcho {
 		lc.Check = cfg.echoes
@@ -262,24 +287,35 @@ func loadTarget(ctx context.Context, cfg loadConfig, log *slog.Logger, metrics *
 	for _, n := range notes {
 		fmt.Fprintln(w, n)
 	}
-	if cfg.reportPath != "" {
-		page := report.Page{Title: "udpool load: " + cfg.target, Summary: []string{summary}, Results: []load.Result{res}, Notes: notes}
-		if err := report.WriteHTML(cfg.reportPath, page); err != nil {
-			return err
-		}
+	if ctx.Err() != nil {
+		return errInterrupted
 	}
-	if cfg.jsonPath != "" {
-		err := report.WriteJSON(cfg.jsonPath, struct {
-			Target string        `json:"target"`
-			Client udp.Stats     `json:"client"`
-			Result []load.Result `json:"results"`
-		}{cfg.target, stats, []load.Result{res}})
-		if err != nil {
-			return err
-		}
+	page := report.Page{Title: "udpool load: " + cfg.target, Summary: []string{summary}, Results: []load.Result{res}, Notes: notes}
+	if err := env.report.write(func(w io.Writer) error { return report.WriteHTML(w, page) }); err != nil {
+		return err
 	}
-	if res.OK == 0 {
-		return fmt.Errorf("no request was answered")
+	out := struct {
+		Target string        `json:"target"`
+		Client udp.Stats     `json:"client"`
+		Result []load.Result `json:"results"`
+	}{cfg.target, stats, []load.Result{res}}
+	if err := env.json.write(func(w io.Writer) error { return report.WriteJSON(w, out) }); err != nil {
+		return err
+	}
+	switch {
+	case res.OK == 0 && cfg.matchEcho && stats.Stale > 0:
+		return fmt.Errorf("%w: %d replies differed from the request and were dropped (-match-echo)", errNoAnswer, stats.Stale)
+	case res.OK == 0:
+		return errNoAnswer
 	}
 	return nil
+}
+
+// errNoAnswer: the device answered no request.
+var errNoAnswer = errors.New("no request was answered")
+
+// hasPort reports whether addr is host:port with a port.
+func hasPort(addr string) bool {
+	_, port, err := net.SplitHostPort(addr)
+	return err == nil && port != ""
 }

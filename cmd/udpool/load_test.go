@@ -97,6 +97,9 @@ func TestLoadBadFlags(t *testing.T) {
 		{[]string{"-target", "127.0.0.1:9", "-payload", "x", "-concurrency", "0"}, "-concurrency must be positive"},
 		{[]string{"-target", "127.0.0.1:9", "-payload", "x", "-timeout", "-1s"}, "-timeout must be positive"},
 		{[]string{"-target", "127.0.0.1:9", "-payload", "x", "-rate", "-1"}, "-rate must not be negative"},
+		{[]string{"-target", "no-port", "-payload", "x"}, `-target must be host:port, got "no-port"`},
+		{[]string{"-target", "127.0.0.1:9", "-payload", "xxx", "-id-offset", "1"}, "-id-offset needs -id-len"},
+		{[]string{"-target", "127.0.0.1:9", "-payload", "x", "-json", "/no/such/dir/x.json"}, "-json: open /no/such/dir/x.json"},
 	} {
 		var out, errs bytes.Buffer
 		code := run(context.Background(), append([]string{"load"}, tt.args...), &out, &errs)
@@ -105,7 +108,7 @@ func TestLoadBadFlags(t *testing.T) {
 		}
 	}
 	var out, errs bytes.Buffer
-	if code := run(context.Background(), []string{"load", "-target", "no-port", "-payload", "x"}, &out, &errs); code != 1 || !strings.Contains(errs.String(), "no-port") {
+	if code := run(context.Background(), []string{"load", "-target", "127.0.0.1:no-such-service", "-payload", "x"}, &out, &errs); code != 1 || !strings.Contains(errs.String(), "no-such-service") {
 		t.Errorf("bad target: exit %d, stderr %q", code, errs.String())
 	}
 }
@@ -136,5 +139,26 @@ func TestLoadForADuration(t *testing.T) {
 	// detector: the default of 1000 requests must not have capped the run.
 	if n := got.Results[0].Requests; n <= 1000 {
 		t.Errorf("%d requests in 1s", n)
+	}
+}
+
+// SIGINT (here: the context ending) stops the run, shows what was measured,
+// and exits 1 saying so.
+func TestLoadInterrupted(t *testing.T) {
+	dev, err := udptest.Start(udptest.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dev.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	var out, errs bytes.Buffer
+	start := time.Now()
+	code := run(ctx, []string{"load", "-target", dev.String(), "-payload", "x", "-duration", "1m"}, &out, &errs)
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("took %v after the interruption", took)
+	}
+	if code != 1 || !strings.Contains(errs.String(), "interrupted") || !strings.Contains(out.String(), "udpool exclusive") {
+		t.Errorf("exit %d\nstdout %s\nstderr %s", code, out.String(), errs.String())
 	}
 }

@@ -19,6 +19,12 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// After the first signal the command winds down; a second one
+		// gets the default behaviour and ends the process.
+		<-ctx.Done()
+		stop()
+	}()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -39,6 +45,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "load":
 		return runLoad(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
+		if len(args) > 1 && args[0] == "help" {
+			switch args[1] {
+			case "demo", "serve", "load":
+				return run(ctx, []string{args[1], "-h"}, stdout, stdout)
+			}
+		}
 		usage(stdout)
 		return 0
 	default:

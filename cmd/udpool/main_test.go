@@ -92,7 +92,10 @@ func TestUsageAndBadFlags(t *testing.T) {
 		{[]string{"help"}, 0, "udpool demo"},
 		{[]string{"nope"}, 2, `unknown command "nope"`},
 		{[]string{"demo", "-loss", "1.5"}, 2, "-loss must be below 1"},
-		{[]string{"demo", "-late", "2"}, 2, "LateShare must be in [0, 1]"},
+		{[]string{"demo", "-late", "2"}, 2, "-late must be a share from 0 to 1"},
+		{[]string{"demo", "-workers", "-1"}, 2, "-workers must not be negative"},
+		{[]string{"demo", "-queue", "5"}, 2, "-queue needs -workers"},
+		{[]string{"help", "serve"}, 0, "Usage: udpool serve"},
 		{[]string{"demo", "-sockets", "0"}, 2, "-sockets must be positive"},
 		{[]string{"demo", "-requests", "-3"}, 2, "-requests must be positive"},
 		{[]string{"demo", "-timeout", "0s"}, 2, "-timeout must be positive"},
@@ -109,10 +112,11 @@ func TestUsageAndBadFlags(t *testing.T) {
 	}
 }
 
+// A path that cannot be written fails at once, before the run.
 func TestDemoJSONToAnUnwritablePlace(t *testing.T) {
 	var out, errs bytes.Buffer
 	code := run(context.Background(), []string{"demo", "-requests", "20", "-concurrency", "2", "-timeout", "20ms", "-json", filepath.Join(t.TempDir(), "no", "such", "dir.json")}, &out, &errs)
-	if code != 1 || !strings.Contains(errs.String(), "no such file or directory") {
+	if code != 2 || !strings.Contains(errs.String(), "-json: open") || strings.Contains(out.String(), "client") {
 		t.Errorf("exit %d, stderr %q", code, errs.String())
 	}
 }

@@ -48,14 +48,7 @@ func (o *observeFlags) logger(w io.Writer) (*slog.Logger, error) {
 // metricsAddr is the address to serve metrics on: loopback unless a host
 // is given.
 func (o *observeFlags) metricsAddr() (string, error) {
-	host, port, err := net.SplitHostPort(o.metrics)
-	if err != nil {
-		return "", fmt.Errorf("-metrics must be host:port or :port, got %q", o.metrics)
-	}
-	if host == "" {
-		host = "127.0.0.1"
-	}
-	return net.JoinHostPort(host, port), nil
+	return loopbackUnlessTold("-metrics", o.metrics)
 }
 
 // metricsServer serves Prometheus metrics while a command runs.
@@ -126,4 +119,12 @@ func (o *observeFlags) setUp(ctx context.Context, command string, stderr io.Writ
 		return nil, nil, 1
 	}
 	return log, m, 0
+}
+
+// runEnv is what a command's run writes to and reports through.
+type runEnv struct {
+	log            *slog.Logger
+	metrics        *metricsServer
+	stdout, stderr io.Writer // results; progress
+	json, report   *output   // files to write at the end, if asked for
 }

@@ -16,7 +16,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := udptest.Config{}
-	fs.StringVar(&cfg.Addr, "listen", "127.0.0.1:9998", "address to listen on (loopback unless told otherwise)")
+	fs.StringVar(&cfg.Addr, "listen", "127.0.0.1:9998", "address to listen on (a bare :port binds to loopback)")
 	prefix := fs.String("prefix", "", "reply with this text before the request (default: echo the request as is)")
 	fs.IntVar(&cfg.IDOffset, "id-offset", 0, "offset of a request ID the device copies into its replies")
 	fs.IntVar(&cfg.IDLen, "id-len", 0, "length of that request ID in bytes (0: none)")
@@ -53,7 +53,18 @@ Flags:
 	if *prefix != "" {
 		cfg.Prefix = []byte(*prefix)
 	}
-	if err := cfg.Behavior.Validate(); err != nil {
+	var err error
+	switch {
+	case cfg.IDOffset < 0:
+		err = fmt.Errorf("-id-offset must not be negative, got %d", cfg.IDOffset)
+	case cfg.IDLen < 0:
+		err = fmt.Errorf("-id-len must not be negative, got %d", cfg.IDLen)
+	default:
+		if cfg.Addr, err = loopbackUnlessTold("-listen", cfg.Addr); err == nil {
+			err = checkBehavior(cfg.Behavior)
+		}
+	}
+	if err != nil {
 		fmt.Fprintln(stderr, "udpool serve:", err)
 		return 2
 	}

@@ -4,7 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 	"html/template"
-	"os"
+	"io"
 	"slices"
 	"time"
 
@@ -29,24 +29,16 @@ type Page struct {
 	Notes   []string // lines below the table
 }
 
-// WriteHTML writes page as a self-contained HTML file at path: the table,
+// WriteHTML writes page as a self-contained HTML document to w: the table,
 // descriptors over time for each client, and each client's latency
 // distribution.
-func WriteHTML(path string, page Page) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	err = pageTemplate.Execute(f, struct {
+func WriteHTML(w io.Writer, page Page) error {
+	return pageTemplate.Execute(w, struct {
 		Page
 		ECharts template.JS
 		Charts  []template.HTML
 		Rows    []row
 	}{page, template.JS(echartsJS), chartSnippets(page.Results), rows(page.Results)})
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // row is a result's table cells, as text.

@@ -36,7 +36,12 @@ func samplePage() Page {
 func writeSample(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "report.html")
-	if err := WriteHTML(path, samplePage()); err != nil {
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := WriteHTML(f, samplePage()); err != nil {
 		t.Fatal(err)
 	}
 	return path

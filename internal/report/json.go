@@ -2,14 +2,12 @@ package report
 
 import (
 	"encoding/json"
-	"os"
+	"io"
 )
 
-// WriteJSON writes v, indented, to the file at path.
-func WriteJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, append(b, '\n'), 0o644)
+// WriteJSON writes v, indented, to w.
+func WriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
