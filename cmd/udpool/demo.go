@@ -224,7 +224,6 @@ func demo(ctx context.Context, cfg demoConfig, env runEnv) (err error) {
 			break // interrupted: show what was measured
 		}
 	}
-	fmt.Fprintln(w)
 	if err := report.Table(w, results); err != nil {
 		return err
 	}
