@@ -25,6 +25,8 @@ type socket struct {
 
 	replies []byte // Do's read buffer (exclusive transport), made on first use
 
+	fast *datagramReader // connected sockets on Linux: recv with MSG_TRUNC
+
 	counts socketCounts
 }
 
@@ -61,6 +63,9 @@ func openSocket(cfg *Config, device *net.UDPAddr) (*socket, error) {
 	s.readBuffer, s.writeBuffer = grantedBuffers(s.conn)
 	if a, ok := s.conn.LocalAddr().(*net.UDPAddr); ok {
 		s.localPort = uint16(a.Port)
+	}
+	if s.connected {
+		s.fast = newDatagramReader(s.conn)
 	}
 	return s, nil
 }
@@ -105,6 +110,10 @@ func (s *socket) write(p []byte) error {
 // datagram larger than buf (the kernel says so with MSG_TRUNC); the bytes
 // in buf are then only its start.
 func (s *socket) read(buf []byte) (n int, truncated bool, err error) {
+	if s.fast != nil {
+		n, truncated, err = s.fast.read(buf)
+		return n, truncated, classify(err)
+	}
 	for {
 		n, _, flags, from, err := s.conn.ReadMsgUDPAddrPort(buf, nil)
 		if err != nil {
