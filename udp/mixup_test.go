@@ -146,7 +146,7 @@ func TestNoMixUps(t *testing.T) {
 			}
 			// The faults were there: replies came late, and the client
 			// dropped them rather than delivering them.
-			if ds.Late == 0 || ds.Reordered == 0 || res.ok.Load() < uint64(requests)/3 {
+			if ds.Late == 0 || ds.Reordered == 0 || res.ok.Load() < uint64(requests)/5 {
 				t.Errorf("the storm was not the one intended: device %+v, %d answered", ds, res.ok.Load())
 			}
 			switch {
