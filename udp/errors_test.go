@@ -359,3 +359,40 @@ func TestRetries(t *testing.T) {
 		}
 	})
 }
+
+// A call that waits longer than Timeout for a free socket times out, and
+// Stats tells it from a device that did not answer.
+func TestWaitTimeoutCounted(t *testing.T) {
+	d := startDevice(t, udptest.Config{Behavior: udptest.Behavior{ReplyLoss: 1}})
+	for _, tr := range transports[:3] {
+		t.Run(tr.name, func(t *testing.T) {
+			cfg := tr.cfg
+			cfg.MaxSockets, cfg.Timeout = 1, 100*time.Millisecond
+			if cfg.ID != nil {
+				cfg.MaxInFlight = 1
+			}
+			c := dial(t, d, cfg)
+			// The first call holds the one socket (slot) for 100ms, the
+			// second gets it next for 100ms: the third waits past its
+			// Timeout.
+			done := make(chan error, 2)
+			for i := range 2 {
+				go func() {
+					_, err := c.Do(context.Background(), tokenRequest(uint16(i), uint64(i)))
+					done <- err
+				}()
+				for c.Stats().InFlight <= i {
+					time.Sleep(time.Millisecond)
+				}
+			}
+			if _, err := c.Do(context.Background(), tokenRequest(9, 9)); err != ErrTimeout {
+				t.Errorf("third call: %v", err)
+			}
+			<-done
+			<-done
+			if s := c.Stats(); s.WaitTimeouts != 1 || s.Timeouts != 3 {
+				t.Errorf("wait timeouts %d, timeouts %d; want 1 and 3", s.WaitTimeouts, s.Timeouts)
+			}
+		})
+	}
+}

@@ -119,6 +119,9 @@ func (e *exclusive) do(ctx context.Context, req, buf []byte, start time.Time) ([
 			// Counted on the client: there is no socket to count on.
 			err = e.acquireError(ctx, err)
 			e.c.counts.countAttempt(attempt)
+			if err == ErrTimeout {
+				e.c.counts.waitTimeouts.Add(1)
+			}
 			if attempt < retries && retryable(err) {
 				continue
 			}

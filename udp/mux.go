@@ -223,6 +223,7 @@ func (m *mux) takeSlot(ctx context.Context, sock *muxSocket, cl *call, start tim
 	case sock.slots <- struct{}{}:
 		return time.Now(), nil
 	case <-expired:
+		sock.counts.waitTimeouts.Add(1)
 		return start, ErrTimeout
 	case <-ctx.Done():
 		return start, ctx.Err()

@@ -9,24 +9,26 @@ import (
 // socketCounts are the counts kept on one socket (or, for what happens
 // without a socket, on the client).
 type socketCounts struct {
-	requests    atomic.Uint64 // calls of Do and DoInto
-	replies     atomic.Uint64
-	timeouts    atomic.Uint64 // calls that ended in ErrTimeout
-	retries     atomic.Uint64
-	stale       atomic.Uint64 // replies that failed Match or named no request in flight
-	late        atomic.Uint64 // replies to a request that had timed out
-	duplicates  atomic.Uint64 // second replies to a request already answered
-	truncated   atomic.Uint64
-	unreachable atomic.Uint64
-	foreign     atomic.Uint64 // datagrams from an address not accepted
-	failed      atomic.Uint64 // calls that ended in another error
-	latency     latencies
+	requests     atomic.Uint64 // calls of Do and DoInto
+	replies      atomic.Uint64
+	timeouts     atomic.Uint64 // calls that ended in ErrTimeout
+	waitTimeouts atomic.Uint64 // attempts that timed out waiting for a socket or room in flight
+	retries      atomic.Uint64
+	stale        atomic.Uint64 // replies that failed Match or named no request in flight
+	late         atomic.Uint64 // replies to a request that had timed out
+	duplicates   atomic.Uint64 // second replies to a request already answered
+	truncated    atomic.Uint64
+	unreachable  atomic.Uint64
+	foreign      atomic.Uint64 // datagrams from an address not accepted
+	failed       atomic.Uint64 // calls that ended in another error
+	latency      latencies
 }
 
 func (c *socketCounts) addTo(s *Stats) {
 	s.Requests += c.requests.Load()
 	s.Replies += c.replies.Load()
 	s.Timeouts += c.timeouts.Load()
+	s.WaitTimeouts += c.waitTimeouts.Load()
 	s.Retries += c.retries.Load()
 	s.Stale += c.stale.Load()
 	s.Late += c.late.Load()
@@ -41,7 +43,7 @@ func (c *socketCounts) addTo(s *Stats) {
 // addToCounts adds c's counts to o.
 func (c *socketCounts) addToCounts(o *socketCounts) {
 	for _, p := range [][2]*atomic.Uint64{
-		{&c.requests, &o.requests}, {&c.replies, &o.replies}, {&c.timeouts, &o.timeouts},
+		{&c.requests, &o.requests}, {&c.replies, &o.replies}, {&c.timeouts, &o.timeouts}, {&c.waitTimeouts, &o.waitTimeouts},
 		{&c.retries, &o.retries}, {&c.stale, &o.stale}, {&c.late, &o.late},
 		{&c.duplicates, &o.duplicates}, {&c.truncated, &o.truncated},
 		{&c.unreachable, &o.unreachable}, {&c.foreign, &o.foreign}, {&c.failed, &o.failed},
@@ -80,17 +82,23 @@ func (c *socketCounts) record(err error, d time.Duration) {
 
 // Stats counts what a client did. Counters only grow.
 type Stats struct {
-	Requests    uint64 // calls of Do and DoInto
-	Replies     uint64 // calls answered
-	Timeouts    uint64 // calls that ended in ErrTimeout
-	Retries     uint64 // attempts after the first
-	Stale       uint64 // replies dropped: failed Match, or named no request in flight
-	Late        uint64 // replies dropped: their request had timed out (multiplexed)
-	Duplicates  uint64 // replies dropped: their request was already answered (multiplexed)
-	Truncated   uint64 // calls that ended in ErrTruncated
-	Unreachable uint64 // calls or attempts that met ICMP unreachable
-	Foreign     uint64 // datagrams dropped: not from the device (unconnected sockets)
-	Failed      uint64 // calls that ended in another error (context, closed client, ...)
+	Requests uint64 // calls of Do and DoInto
+	Replies  uint64 // calls answered
+	Timeouts uint64 // calls that ended in ErrTimeout
+	// WaitTimeouts counts attempts that timed out before anything was
+	// sent: waiting for a free socket (or, multiplexed, for room among the
+	// requests in flight) took longer than Timeout. A call that ends so is
+	// also counted in Timeouts; many of them mean too few sockets for the
+	// callers, not a silent device.
+	WaitTimeouts uint64
+	Retries      uint64 // attempts after the first
+	Stale        uint64 // replies dropped: failed Match, or named no request in flight
+	Late         uint64 // replies dropped: their request had timed out (multiplexed)
+	Duplicates   uint64 // replies dropped: their request was already answered (multiplexed)
+	Truncated    uint64 // calls that ended in ErrTruncated
+	Unreachable  uint64 // calls or attempts that met ICMP unreachable
+	Foreign      uint64 // datagrams dropped: not from the device (unconnected sockets)
+	Failed       uint64 // calls that ended in another error (context, closed client, ...)
 
 	SocketsOpen      int    // open now
 	SocketsPeak      int    // most open at once

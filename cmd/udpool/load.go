@@ -278,8 +278,8 @@ func loadTarget(ctx context.Context, cfg loadConfig, env runEnv) (err error) {
 	if err := report.Table(w, []load.Result{res}); err != nil {
 		return err
 	}
-	notes := []string{fmt.Sprintf("client: %d retries; dropped %d stale, %d late, %d duplicate replies; %d unreachable; %d sockets opened",
-		stats.Retries, stats.Stale, stats.Late, stats.Duplicates, stats.Unreachable, stats.SocketsCreated)}
+	notes := []string{fmt.Sprintf("client: %d retries; %d timed out waiting for a socket; dropped %d stale, %d late, %d duplicate replies; %d unreachable; %d sockets opened",
+		stats.Retries, stats.WaitTimeouts, stats.Stale, stats.Late, stats.Duplicates, stats.Unreachable, stats.SocketsCreated)}
 	for _, e := range res.ErrorTexts {
 		notes = append(notes, "error: "+e)
 	}

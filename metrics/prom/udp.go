@@ -38,6 +38,7 @@ func NewClientCollector(name string, c ClientStats) prometheus.Collector {
 			counter("replies_total", "Calls answered.", func(s *udp.Stats) float64 { return float64(s.Replies) }),
 			counter("timeouts_total", "Calls that ended without a reply in time.", func(s *udp.Stats) float64 { return float64(s.Timeouts) }),
 			counter("retries_total", "Attempts after the first.", func(s *udp.Stats) float64 { return float64(s.Retries) }),
+			counter("wait_timeouts_total", "Attempts that timed out waiting for a free socket or room in flight, before anything was sent.", func(s *udp.Stats) float64 { return float64(s.WaitTimeouts) }),
 			counter("truncated_total", "Calls whose reply was larger than the buffer.", func(s *udp.Stats) float64 { return float64(s.Truncated) }),
 			counter("unreachable_total", "Calls or attempts that met ICMP unreachable.", func(s *udp.Stats) float64 { return float64(s.Unreachable) }),
 			counter("failed_total", "Calls that ended in another error.", func(s *udp.Stats) float64 { return float64(s.Failed) }),
