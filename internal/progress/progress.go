@@ -36,11 +36,8 @@ func New(out io.Writer, label string, total int) *Reporter {
 			progressbar.OptionSetWriter(out),
 			progressbar.OptionSetDescription(fmt.Sprintf("%-28s", label)),
 			progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("req"),
 			progressbar.OptionSetWidth(30),
 			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionClearOnFinish(),
 		)
 	}
 	return r
@@ -61,12 +58,14 @@ func (r *Reporter) Update(done, total int) {
 	}
 }
 
-// Finish ends the bar, or prints the last line unless it was just printed.
+// Finish takes the bar off the terminal (where it stopped, for a run that
+// ended early), or prints the last line unless it was just printed.
 func (r *Reporter) Finish(total int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.bar != nil {
-		r.bar.Finish()
+		r.bar.Exit()
+		r.bar.Clear()
 		return
 	}
 	if r.printed != r.done {
