@@ -235,3 +235,21 @@ func TestCloseErrorsAndPanicsAreContained(t *testing.T) {
 		t.Errorf("stats %+v", s)
 	}
 }
+
+// A create that fails before its waiter has begun to wait still reaches that
+// waiter: the waiter notes which failures are news to it before the create
+// starts, not after (a failure in between was ignored, and with a long
+// backoff the waiter slept until its deadline).
+func TestFastFailingCreateReachesItsWaiter(t *testing.T) {
+	for i := range 300 {
+		p, f := newPool(t, Config[*conn]{MaxSize: 1, CreateBackoff: time.Hour})
+		f.failing.Store(true)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, err := p.Acquire(ctx)
+		cancel()
+		if !errors.Is(err, errRefused) || errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("attempt %d: got %v, want the create's error at once", i, err)
+		}
+		p.Close(context.Background())
+	}
+}

@@ -202,6 +202,10 @@ func (p *Pool[T]) acquireSlow(ctx context.Context, block bool) (r Resource[T], e
 			return Resource[T]{}, ErrExhausted
 		}
 
+		// Create failures from here on are news to this waiter: noted
+		// before it registers, since the create it starts may fail before
+		// it begins to wait.
+		seq := p.failSeq.Load()
 		prev := p.mode.Add(waiterUnit) - waiterUnit
 		if prev&flagClosing != 0 {
 			p.mode.Add(-waiterUnit)
@@ -213,7 +217,6 @@ func (p *Pool[T]) acquireSlow(ctx context.Context, block bool) (r Resource[T], e
 			p.harvest()
 		}
 		p.growForWaiters(ctx)
-		seq := p.failSeq.Load()
 		it, err := p.wait(ctx, q, &w, prev>>waiterShift+1)
 		p.mode.Add(-waiterUnit)
 		if err != nil {
