@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -70,15 +69,8 @@ Flags:
 `)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "udpool demo: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	if code, ok := parseArgs(fs, args, stderr); !ok {
+		return code
 	}
 	if !flagGiven(fs, "late-delay") {
 		b.LateDelay = 2 * cfg.timeout // past the timeout
@@ -87,28 +79,12 @@ Flags:
 		fmt.Fprintln(stderr, "udpool demo:", err)
 		return 2
 	}
-	log, metrics, code := obs.setUp(ctx, "demo", stderr)
+	env, code := obs.start(ctx, "demo", cfg.jsonPath, cfg.reportPath, stdout, stderr)
 	if code != 0 {
 		return code
 	}
-	defer metrics.stop()
-	jsonOut, err := createOutput("-json", cfg.jsonPath)
-	if err != nil {
-		fmt.Fprintln(stderr, "udpool demo:", err)
-		return 2
-	}
-	reportOut, err := createOutput("-report", cfg.reportPath)
-	if err != nil {
-		jsonOut.discard()
-		fmt.Fprintln(stderr, "udpool demo:", err)
-		return 2
-	}
-	env := runEnv{log: log, metrics: metrics, stdout: stdout, stderr: stderr, json: jsonOut, report: reportOut}
-	if err := demo(ctx, cfg, env); err != nil {
-		fmt.Fprintln(stderr, "udpool demo:", err)
-		return 1
-	}
-	return 0
+	defer env.metrics.stop()
+	return env.exitCode(demo(ctx, cfg, env))
 }
 
 func (c *demoConfig) validate() error {

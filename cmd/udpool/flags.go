@@ -28,6 +28,22 @@ func behaviorFlags(fs *flag.FlagSet, b *udptest.Behavior) {
 	fs.Float64Var(&b.Rate, "rate", b.Rate, "requests per second the device admits (0: no limit)")
 }
 
+// parseArgs parses a command's flags. ok is false when the command should
+// stop at once with code: 0 after -h, 2 for a bad flag or a stray argument.
+func parseArgs(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, ok bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, false
+		}
+		return 2, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "udpool %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return 2, false
+	}
+	return 0, true
+}
+
 // flagGiven reports whether the flag name was given on the command
 // line.
 func flagGiven(fs *flag.FlagSet, name string) bool {

@@ -74,15 +74,8 @@ Flags:
 `)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "udpool load: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	if code, ok := parseArgs(fs, args, stderr); !ok {
+		return code
 	}
 	if cfg.duration > 0 && !flagGiven(fs, "requests") {
 		cfg.requests = 0 // the duration alone decides
@@ -95,28 +88,12 @@ Flags:
 		fmt.Fprintln(stderr, "udpool load:", err)
 		return 2
 	}
-	log, metrics, code := obs.setUp(ctx, "load", stderr)
+	env, code := obs.start(ctx, "load", cfg.jsonPath, cfg.reportPath, stdout, stderr)
 	if code != 0 {
 		return code
 	}
-	defer metrics.stop()
-	jsonOut, err := createOutput("-json", cfg.jsonPath)
-	if err != nil {
-		fmt.Fprintln(stderr, "udpool load:", err)
-		return 2
-	}
-	reportOut, err := createOutput("-report", cfg.reportPath)
-	if err != nil {
-		jsonOut.discard()
-		fmt.Fprintln(stderr, "udpool load:", err)
-		return 2
-	}
-	env := runEnv{log: log, metrics: metrics, stdout: stdout, stderr: stderr, json: jsonOut, report: reportOut}
-	if err := loadTarget(ctx, cfg, env); err != nil {
-		fmt.Fprintln(stderr, "udpool load:", err)
-		return 1
-	}
-	return 0
+	defer env.metrics.stop()
+	return env.exitCode(loadTarget(ctx, cfg, env))
 }
 
 // payloadFrom takes the request from exactly one of the three flags.

@@ -123,8 +123,42 @@ func (o *observeFlags) setUp(ctx context.Context, command string, stderr io.Writ
 
 // runEnv is what a command's run writes to and reports through.
 type runEnv struct {
+	command        string // for messages
 	log            *slog.Logger
 	metrics        *metricsServer
 	stdout, stderr io.Writer // results; progress
 	json, report   *output   // files to write at the end, if asked for
+}
+
+// start sets up what a run writes to and reports through: the logger, the
+// metrics server, and the -json and -report files (created now, so that a
+// bad path fails before the run). A non-zero code means the command ends
+// with it; otherwise the caller stops env.metrics when done.
+func (o *observeFlags) start(ctx context.Context, command, jsonPath, reportPath string, stdout, stderr io.Writer) (runEnv, int) {
+	env := runEnv{command: command, stdout: stdout, stderr: stderr}
+	var code int
+	if env.log, env.metrics, code = o.setUp(ctx, command, stderr); code != 0 {
+		return env, code
+	}
+	var err error
+	if env.json, err = createOutput("-json", jsonPath); err == nil {
+		if env.report, err = createOutput("-report", reportPath); err != nil {
+			env.json.discard()
+		}
+	}
+	if err != nil {
+		env.metrics.stop()
+		fmt.Fprintf(stderr, "udpool %s: %v\n", command, err)
+		return env, 2
+	}
+	return env, 0
+}
+
+// exitCode reports a run's error, if any, and returns the exit code.
+func (e runEnv) exitCode(err error) int {
+	if err != nil {
+		fmt.Fprintf(e.stderr, "udpool %s: %v\n", e.command, err)
+		return 1
+	}
+	return 0
 }
