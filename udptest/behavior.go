@@ -42,7 +42,8 @@ type Behavior struct {
 	Rate float64
 }
 
-// Validate reports the first field that is out of range.
+// Validate reports the first field that is out of range, as a
+// *BehaviorError.
 func (b Behavior) Validate() error {
 	shares := []struct {
 		name string
@@ -53,7 +54,7 @@ func (b Behavior) Validate() error {
 	}
 	for _, s := range shares {
 		if s.v < 0 || s.v > 1 || s.v != s.v {
-			return fmt.Errorf("udptest: Behavior.%s must be in [0, 1], got %v", s.name, s.v)
+			return &BehaviorError{Field: s.name, Problem: "must be in [0, 1]", Value: s.v}
 		}
 	}
 	durations := []struct {
@@ -64,20 +65,36 @@ func (b Behavior) Validate() error {
 	}
 	for _, d := range durations {
 		if d.v < 0 {
-			return fmt.Errorf("udptest: Behavior.%s must not be negative, got %v", d.name, d.v)
+			return &BehaviorError{Field: d.name, Problem: "must not be negative", Value: d.v}
 		}
 	}
 	switch {
 	case b.Workers < 0:
-		return fmt.Errorf("udptest: Behavior.Workers must not be negative, got %d", b.Workers)
+		return &BehaviorError{Field: "Workers", Problem: "must not be negative", Value: b.Workers}
 	case b.QueueLen < 0:
-		return fmt.Errorf("udptest: Behavior.QueueLen must not be negative, got %d", b.QueueLen)
+		return &BehaviorError{Field: "QueueLen", Problem: "must not be negative", Value: b.QueueLen}
 	case b.QueueLen > 0 && b.Workers == 0:
-		return fmt.Errorf("udptest: Behavior.QueueLen needs Workers: without a worker limit nothing queues")
+		return &BehaviorError{Field: "QueueLen", Needs: "Workers", Problem: "without a worker limit nothing queues"}
 	case b.Rate < 0 || b.Rate != b.Rate:
-		return fmt.Errorf("udptest: Behavior.Rate must not be negative, got %v", b.Rate)
+		return &BehaviorError{Field: "Rate", Problem: "must not be negative", Value: b.Rate}
 	case b.LateShare > 0 && b.LateDelay == 0:
-		return fmt.Errorf("udptest: Behavior.LateShare needs LateDelay")
+		return &BehaviorError{Field: "LateShare", Needs: "LateDelay", Problem: "a late reply needs a delay"}
 	}
 	return nil
+}
+
+// BehaviorError names a Behavior field out of range, or one that needs
+// another field set.
+type BehaviorError struct {
+	Field   string
+	Needs   string // the field this one needs, if that is the problem
+	Problem string
+	Value   any // the value out of range, if that is the problem
+}
+
+func (e *BehaviorError) Error() string {
+	if e.Needs != "" {
+		return fmt.Sprintf("udptest: Behavior.%s needs Behavior.%s: %s", e.Field, e.Needs, e.Problem)
+	}
+	return fmt.Sprintf("udptest: Behavior.%s %s, got %v", e.Field, e.Problem, e.Value)
 }

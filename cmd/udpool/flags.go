@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"time"
 
 	"github.com/udpool/udpool/udptest"
 )
@@ -52,37 +51,26 @@ func flagGiven(fs *flag.FlagSet, name string) bool {
 	return given
 }
 
-// checkBehavior reports the first device flag out of range, by its name.
+// behaviorFlagNames maps udptest.Behavior fields to the flags that set them.
+var behaviorFlagNames = map[string]string{
+	"ReplyLoss": "-loss", "RequestLoss": "-request-loss", "Delay": "-delay", "Jitter": "-jitter",
+	"LateShare": "-late", "LateDelay": "-late-delay", "DuplicateShare": "-duplicates",
+	"ReorderShare": "-reorder", "Workers": "-workers", "QueueLen": "-queue", "Rate": "-rate",
+}
+
+// checkBehavior reports the first device flag out of range, by its flag's
+// name: the device's own check, in the command's words.
 func checkBehavior(b udptest.Behavior) error {
-	for _, s := range []struct {
-		flag string
-		v    float64
-	}{{"-loss", b.ReplyLoss}, {"-request-loss", b.RequestLoss}, {"-late", b.LateShare}, {"-duplicates", b.DuplicateShare}, {"-reorder", b.ReorderShare}} {
-		if !(s.v >= 0 && s.v <= 1) {
-			return fmt.Errorf("%s must be a share from 0 to 1, got %v", s.flag, s.v)
-		}
+	err := b.Validate()
+	var be *udptest.BehaviorError
+	if !errors.As(err, &be) || behaviorFlagNames[be.Field] == "" {
+		return err
 	}
-	for _, d := range []struct {
-		flag string
-		v    time.Duration
-	}{{"-delay", b.Delay}, {"-jitter", b.Jitter}, {"-late-delay", b.LateDelay}} {
-		if d.v < 0 {
-			return fmt.Errorf("%s must not be negative, got %v", d.flag, d.v)
-		}
+	name := behaviorFlagNames[be.Field]
+	if be.Needs != "" {
+		return fmt.Errorf("%s needs %s: %s", name, behaviorFlagNames[be.Needs], be.Problem)
 	}
-	switch {
-	case b.Workers < 0:
-		return fmt.Errorf("-workers must not be negative, got %d", b.Workers)
-	case b.QueueLen < 0:
-		return fmt.Errorf("-queue must not be negative, got %d", b.QueueLen)
-	case b.QueueLen > 0 && b.Workers == 0:
-		return errors.New("-queue needs -workers: without a worker limit nothing queues")
-	case b.Rate < 0:
-		return fmt.Errorf("-rate must not be negative, got %v", b.Rate)
-	case b.LateShare > 0 && b.LateDelay == 0:
-		return errors.New("-late needs -late-delay")
-	}
-	return b.Validate()
+	return fmt.Errorf("%s %s, got %v", name, be.Problem, be.Value)
 }
 
 // loopbackUnlessTold turns a bare ":port" into "127.0.0.1:port": what the

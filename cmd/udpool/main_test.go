@@ -92,7 +92,7 @@ func TestUsageAndBadFlags(t *testing.T) {
 		{[]string{"help"}, 0, "udpool demo"},
 		{[]string{"nope"}, 2, `unknown command "nope"`},
 		{[]string{"demo", "-loss", "1.5"}, 2, "-loss must be below 1"},
-		{[]string{"demo", "-late", "2"}, 2, "-late must be a share from 0 to 1"},
+		{[]string{"demo", "-late", "2"}, 2, "-late must be in [0, 1], got 2"},
 		{[]string{"demo", "-workers", "-1"}, 2, "-workers must not be negative"},
 		{[]string{"demo", "-queue", "5"}, 2, "-queue needs -workers"},
 		{[]string{"help", "serve"}, 0, "Usage: udpool serve"},

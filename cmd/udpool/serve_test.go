@@ -88,7 +88,7 @@ func TestServeBadFlags(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"serve", "-loss", "-0.5"}, 2, "-loss must be a share from 0 to 1"},
+		{[]string{"serve", "-loss", "-0.5"}, 2, "-loss must be in [0, 1], got -0.5"},
 		{[]string{"serve", "-id-offset", "-1"}, 2, "-id-offset must not be negative"},
 		{[]string{"serve", "-listen", "127.0.0.1"}, 2, "-listen must be host:port or :port"},
 		{[]string{"serve", "-every", "-1s"}, 2, "-every must not be negative"},
