@@ -45,40 +45,69 @@ func waitFor(t *testing.T, out *syncBuffer, re *regexp.Regexp) []string {
 	return nil
 }
 
-// serve answers on loopback with its prefix, prints counts while it runs,
-// and stops cleanly when its context ends (as on SIGINT).
-func TestServe(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errs syncBuffer
-	code := make(chan int, 1)
-	go func() {
-		code <- run(ctx, []string{"serve", "-listen", "127.0.0.1:0", "-prefix", "echo: ", "-every", "20ms"}, &out, &errs)
-	}()
-	addr := waitFor(t, &out, regexp.MustCompile(`listening on (127\.0\.0\.1:\d+)`))[1]
+// runningServe is `udpool serve` running in-process until stop.
+type runningServe struct {
+	out, errs syncBuffer
+	addr      string // where the device listens
+	cancel    context.CancelFunc
+	code      chan int
+}
 
+// startServe runs serve with args (a free loopback port is added) and waits
+// until it listens.
+func startServe(t *testing.T, args ...string) *runningServe {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	s := &runningServe{cancel: cancel, code: make(chan int, 1)}
+	go func() {
+		s.code <- run(ctx, append([]string{"serve", "-listen", "127.0.0.1:0"}, args...), &s.out, &s.errs)
+	}()
+	s.addr = waitFor(t, &s.out, regexp.MustCompile(`listening on (127\.0\.0\.1:\d+)`))[1]
+	return s
+}
+
+// stop ends serve as SIGINT would and returns its exit code.
+func (s *runningServe) stop(t *testing.T) int {
+	t.Helper()
+	s.cancel()
+	select {
+	case c := <-s.code:
+		return c
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop")
+		return -1
+	}
+}
+
+// exchange sends msg to addr from a fresh socket and returns the reply.
+func exchange(t *testing.T, addr, msg string) string {
+	t.Helper()
 	conn, err := net.Dial("udp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	conn.Write([]byte("hello"))
+	conn.Write([]byte(msg))
 	buf := make([]byte, 64)
 	n, err := conn.Read(buf)
-	if err != nil || string(buf[:n]) != "echo: hello" {
-		t.Fatalf("reply %q %v", buf[:n], err)
+	if err != nil {
+		t.Fatalf("no reply to %q: %v", msg, err)
 	}
-	waitFor(t, &out, regexp.MustCompile(`received 1, replied 1 .*clients 1`))
+	return string(buf[:n])
+}
 
-	cancel()
-	select {
-	case c := <-code:
-		if c != 0 || !strings.Contains(out.String(), "udpool serve: stopped") {
-			t.Errorf("exit %d, stdout %q, stderr %q", c, out.String(), errs.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not stop")
+// serve answers on loopback with its prefix, prints counts while it runs,
+// and stops cleanly when its context ends (as on SIGINT).
+func TestServe(t *testing.T) {
+	s := startServe(t, "-prefix", "echo: ", "-every", "20ms")
+	if reply := exchange(t, s.addr, "hello"); reply != "echo: hello" {
+		t.Fatalf("reply %q", reply)
+	}
+	waitFor(t, &s.out, regexp.MustCompile(`received 1, replied 1 .*clients 1`))
+	if c := s.stop(t); c != 0 || !strings.Contains(s.out.String(), "udpool serve: stopped") {
+		t.Errorf("exit %d, stdout %q, stderr %q", c, s.out.String(), s.errs.String())
 	}
 }
 
@@ -106,24 +135,9 @@ func TestServeBadFlags(t *testing.T) {
 // With -metrics, serve exposes the device's counts (and the process's) to
 // Prometheus on loopback; logs go to stderr in the format asked.
 func TestServeMetrics(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errs syncBuffer
-	code := make(chan int, 1)
-	go func() {
-		code <- run(ctx, []string{"serve", "-listen", "127.0.0.1:0", "-every", "0", "-metrics", "127.0.0.1:0", "-log-format", "json"}, &out, &errs)
-	}()
-	url := waitFor(t, &errs, regexp.MustCompile(`"url":"(http://127\.0\.0\.1:\d+/metrics)"`))[1]
-	addr := waitFor(t, &out, regexp.MustCompile(`listening on (127\.0\.0\.1:\d+)`))[1]
-
-	conn, err := net.Dial("udp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	conn.Write([]byte("hi"))
-	conn.Read(make([]byte, 16))
+	s := startServe(t, "-every", "0", "-metrics", "127.0.0.1:0", "-log-format", "json")
+	url := waitFor(t, &s.errs, regexp.MustCompile(`"url":"(http://127\.0\.0\.1:\d+/metrics)"`))[1]
+	exchange(t, s.addr, "hi")
 
 	resp, err := http.Get(url)
 	if err != nil {
@@ -136,9 +150,8 @@ func TestServeMetrics(t *testing.T) {
 			t.Errorf("metrics lack %q", want)
 		}
 	}
-	cancel()
-	if c := <-code; c != 0 {
-		t.Errorf("exit %d: %s", c, errs.String())
+	if c := s.stop(t); c != 0 {
+		t.Errorf("exit %d: %s", c, s.errs.String())
 	}
 }
 
