@@ -77,14 +77,10 @@ func chartSnippets(results []load.Result) []template.HTML {
 // time since its run started.
 func fdChart(results []load.Result) *charts.Line {
 	line := charts.NewLine()
-	line.SetGlobalOptions(
-		charts.WithInitializationOpts(opts.Initialization{ChartID: "fds", Width: "100%", Height: "420px"}),
-		charts.WithTitleOpts(opts.Title{Title: "Open descriptors over time", Subtitle: "over the process's baseline before each client"}),
-		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
-		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "bottom"}),
+	line.SetGlobalOptions(append(commonOptions("fds", "Open descriptors over time", "over the process's baseline before each client"),
 		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "seconds"}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "descriptors"}),
-	)
+	)...)
 	for _, r := range results {
 		data := make([]opts.LineData, 0, len(r.Series))
 		for _, s := range r.Series {
@@ -114,13 +110,9 @@ func latencyChart(results []load.Result) *charts.Bar {
 		labels[i] = "≤ " + d.String()
 	}
 	bar := charts.NewBar()
-	bar.SetGlobalOptions(
-		charts.WithInitializationOpts(opts.Initialization{ChartID: "latency", Width: "100%", Height: "420px"}),
-		charts.WithTitleOpts(opts.Title{Title: "Latency of answered requests", Subtitle: "requests per bucket"}),
-		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
-		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "bottom"}),
+	bar.SetGlobalOptions(append(commonOptions("latency", "Latency of answered requests", "requests per bucket"),
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "requests"}),
-	)
+	)...)
 	bar.SetXAxis(labels)
 	for _, r := range results {
 		counts := map[time.Duration]int{}
@@ -134,6 +126,17 @@ func latencyChart(results []load.Result) *charts.Bar {
 		bar.AddSeries(r.Name, data)
 	}
 	return bar
+}
+
+// commonOptions are what every chart of the report has: full width, a
+// title, a tooltip on the axis, the legend below.
+func commonOptions(id, title, subtitle string) []charts.GlobalOpts {
+	return []charts.GlobalOpts{
+		charts.WithInitializationOpts(opts.Initialization{ChartID: id, Width: "100%", Height: "420px"}),
+		charts.WithTitleOpts(opts.Title{Title: title, Subtitle: subtitle}),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "bottom"}),
+	}
 }
 
 var pageTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
