@@ -11,23 +11,18 @@ type DeviceStats interface{ Stats() udptest.Stats }
 
 // NewDeviceCollector exports a simulated device's counts, labelled
 // device=name.
-func NewDeviceCollector(name string, d DeviceStats) prometheus.Collector {
-	desc := func(metricName, help string, variable ...string) *prometheus.Desc {
-		return newDesc("device", metricName, help, "device", name, variable...)
-	}
-	counter := func(metricName, help string, v func(*udptest.Stats) float64) metric[udptest.Stats] {
-		return metric[udptest.Stats]{desc(metricName, help), prometheus.CounterValue, v}
-	}
-	dropped := desc("dropped_total", "Requests or replies the device dropped, by cause.", "cause")
+func NewDeviceCollector(name string, device DeviceStats) prometheus.Collector {
+	d := describer[udptest.Stats]{"device", "device", name}
+	dropped := d.desc("dropped_total", "Requests or replies the device dropped, by cause.", "cause")
 	return &collector[udptest.Stats]{
-		stats: d.Stats,
+		stats: device.Stats,
 		metrics: []metric[udptest.Stats]{
-			counter("requests_total", "Requests that reached the device.", func(s *udptest.Stats) float64 { return float64(s.Received) }),
-			counter("replies_total", "Datagrams the device sent, duplicates included.", func(s *udptest.Stats) float64 { return float64(s.Replied) }),
-			counter("late_replies_total", "Replies sent late.", func(s *udptest.Stats) float64 { return float64(s.Late) }),
-			counter("duplicate_replies_total", "Replies sent twice.", func(s *udptest.Stats) float64 { return float64(s.Duplicates) }),
-			counter("reordered_replies_total", "Replies held back to be overtaken.", func(s *udptest.Stats) float64 { return float64(s.Reordered) }),
-			{desc("clients", "Distinct client sockets seen."), prometheus.GaugeValue, func(s *udptest.Stats) float64 { return float64(s.Clients) }},
+			d.counter("requests_total", "Requests that reached the device.", func(s *udptest.Stats) float64 { return float64(s.Received) }),
+			d.counter("replies_total", "Datagrams the device sent, duplicates included.", func(s *udptest.Stats) float64 { return float64(s.Replied) }),
+			d.counter("late_replies_total", "Replies sent late.", func(s *udptest.Stats) float64 { return float64(s.Late) }),
+			d.counter("duplicate_replies_total", "Replies sent twice.", func(s *udptest.Stats) float64 { return float64(s.Duplicates) }),
+			d.counter("reordered_replies_total", "Replies held back to be overtaken.", func(s *udptest.Stats) float64 { return float64(s.Reordered) }),
+			d.gauge("clients", "Distinct client sockets seen.", func(s *udptest.Stats) float64 { return float64(s.Clients) }),
 		},
 		descs: []*prometheus.Desc{dropped},
 		extra: func(s udptest.Stats, ch chan<- prometheus.Metric) {

@@ -11,33 +11,25 @@ type PoolStats interface{ Stats() pool.Stats }
 
 // NewPoolCollector exports p's Stats, labelled pool=name.
 func NewPoolCollector(name string, p PoolStats) prometheus.Collector {
-	d := func(metricName, help string, variable ...string) *prometheus.Desc {
-		return newDesc("pool", metricName, help, "pool", name, variable...)
-	}
-	gauge := func(metricName, help string, v func(*pool.Stats) float64) metric[pool.Stats] {
-		return metric[pool.Stats]{d(metricName, help), prometheus.GaugeValue, v}
-	}
-	counter := func(metricName, help string, v func(*pool.Stats) float64) metric[pool.Stats] {
-		return metric[pool.Stats]{d(metricName, help), prometheus.CounterValue, v}
-	}
-	resources := d("resources", "Resources of the pool by state: idle, in_use, creating, maintaining.", "state")
-	destroyed := d("destroyed_total", "Resources destroyed, by cause.", "cause")
+	d := describer[pool.Stats]{"pool", "pool", name}
+	resources := d.desc("resources", "Resources of the pool by state: idle, in_use, creating, maintaining.", "state")
+	destroyed := d.desc("destroyed_total", "Resources destroyed, by cause.", "cause")
 	return &collector[pool.Stats]{
 		stats: p.Stats,
 		metrics: []metric[pool.Stats]{
-			gauge("max_resources", "The pool's current bound on resources (MaxSize).", func(s *pool.Stats) float64 { return float64(s.MaxSize) }),
-			gauge("waiting", "Callers waiting in Acquire.", func(s *pool.Stats) float64 { return float64(s.Waiting) }),
-			counter("acquires_total", "Successful acquires.", func(s *pool.Stats) float64 { return float64(s.Acquires) }),
-			counter("waits_total", "Acquires that had to wait.", func(s *pool.Stats) float64 { return float64(s.Waits) }),
-			counter("wait_seconds_total", "Time spent waiting in Acquire.", func(s *pool.Stats) float64 { return s.WaitTime.Seconds() }),
-			counter("acquires_canceled_total", "Acquires ended by their context's cancellation.", func(s *pool.Stats) float64 { return float64(s.CanceledAcquires) }),
-			counter("acquires_timed_out_total", "Acquires that hit a deadline or AcquireTimeout.", func(s *pool.Stats) float64 { return float64(s.TimedOutAcquires) }),
-			counter("creates_total", "Resources created.", func(s *pool.Stats) float64 { return float64(s.Creates) }),
-			counter("create_failures_total", "Calls of New that failed or panicked.", func(s *pool.Stats) float64 { return float64(s.CreateFailures) }),
-			counter("hijacked_total", "Resources taken out of the pool by Hijack.", func(s *pool.Stats) float64 { return float64(s.Hijacked) }),
-			counter("checks_total", "Calls of Check.", func(s *pool.Stats) float64 { return float64(s.Checks) }),
-			counter("close_errors_total", "Calls of Close that failed or panicked.", func(s *pool.Stats) float64 { return float64(s.CloseErrors) }),
-			counter("leaks_total", "Loans held longer than LeakTimeout.", func(s *pool.Stats) float64 { return float64(s.LeaksReported) }),
+			d.gauge("max_resources", "The pool's current bound on resources (MaxSize).", func(s *pool.Stats) float64 { return float64(s.MaxSize) }),
+			d.gauge("waiting", "Callers waiting in Acquire.", func(s *pool.Stats) float64 { return float64(s.Waiting) }),
+			d.counter("acquires_total", "Successful acquires.", func(s *pool.Stats) float64 { return float64(s.Acquires) }),
+			d.counter("waits_total", "Acquires that had to wait.", func(s *pool.Stats) float64 { return float64(s.Waits) }),
+			d.counter("wait_seconds_total", "Time spent waiting in Acquire.", func(s *pool.Stats) float64 { return s.WaitTime.Seconds() }),
+			d.counter("acquires_canceled_total", "Acquires ended by their context's cancellation.", func(s *pool.Stats) float64 { return float64(s.CanceledAcquires) }),
+			d.counter("acquires_timed_out_total", "Acquires that hit a deadline or AcquireTimeout.", func(s *pool.Stats) float64 { return float64(s.TimedOutAcquires) }),
+			d.counter("creates_total", "Resources created.", func(s *pool.Stats) float64 { return float64(s.Creates) }),
+			d.counter("create_failures_total", "Calls of New that failed or panicked.", func(s *pool.Stats) float64 { return float64(s.CreateFailures) }),
+			d.counter("hijacked_total", "Resources taken out of the pool by Hijack.", func(s *pool.Stats) float64 { return float64(s.Hijacked) }),
+			d.counter("checks_total", "Calls of Check.", func(s *pool.Stats) float64 { return float64(s.Checks) }),
+			d.counter("close_errors_total", "Calls of Close that failed or panicked.", func(s *pool.Stats) float64 { return float64(s.CloseErrors) }),
+			d.counter("leaks_total", "Loans held longer than LeakTimeout.", func(s *pool.Stats) float64 { return float64(s.LeaksReported) }),
 		},
 		descs: []*prometheus.Desc{resources, destroyed},
 		extra: func(s pool.Stats, ch chan<- prometheus.Metric) {

@@ -52,9 +52,21 @@ func (c *collector[S]) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// newDesc describes a metric of a subsystem, labelled with the collector's
-// name under label.
-func newDesc(subsystem, name, help, label, value string, variable ...string) *prometheus.Desc {
-	return prometheus.NewDesc(prometheus.BuildFQName(namespace, subsystem, name), help, variable,
-		prometheus.Labels{label: value})
+// describer makes the metrics of one collector: named in its subsystem and
+// labelled label=value.
+type describer[S any] struct {
+	subsystem, label, value string
+}
+
+func (d describer[S]) desc(name, help string, variable ...string) *prometheus.Desc {
+	return prometheus.NewDesc(prometheus.BuildFQName(namespace, d.subsystem, name), help, variable,
+		prometheus.Labels{d.label: d.value})
+}
+
+func (d describer[S]) gauge(name, help string, v func(*S) float64) metric[S] {
+	return metric[S]{d.desc(name, help), prometheus.GaugeValue, v}
+}
+
+func (d describer[S]) counter(name, help string, v func(*S) float64) metric[S] {
+	return metric[S]{d.desc(name, help), prometheus.CounterValue, v}
 }

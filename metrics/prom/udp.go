@@ -20,35 +20,27 @@ var latencyBounds = []float64{
 
 // NewClientCollector exports c's Stats, labelled client=name.
 func NewClientCollector(name string, c ClientStats) prometheus.Collector {
-	d := func(metricName, help string, variable ...string) *prometheus.Desc {
-		return newDesc("udp", metricName, help, "client", name, variable...)
-	}
-	gauge := func(metricName, help string, v func(*udp.Stats) float64) metric[udp.Stats] {
-		return metric[udp.Stats]{d(metricName, help), prometheus.GaugeValue, v}
-	}
-	counter := func(metricName, help string, v func(*udp.Stats) float64) metric[udp.Stats] {
-		return metric[udp.Stats]{d(metricName, help), prometheus.CounterValue, v}
-	}
-	dropped := d("replies_dropped_total", "Replies dropped: stale (failed Match or named no request), late (their request had timed out), duplicate, foreign (not from the device).", "reason")
-	latency := d("request_duration_seconds", "Time answered requests took, from the call to the reply (bucket bounds are accurate to the client's own 19% buckets).")
+	d := describer[udp.Stats]{"udp", "client", name}
+	dropped := d.desc("replies_dropped_total", "Replies dropped: stale (failed Match or named no request), late (their request had timed out), duplicate, foreign (not from the device).", "reason")
+	latency := d.desc("request_duration_seconds", "Time answered requests took, from the call to the reply (bucket bounds are accurate to the client's own 19% buckets).")
 	return &collector[udp.Stats]{
 		stats: c.Stats,
 		metrics: []metric[udp.Stats]{
-			counter("requests_total", "Calls of Do and DoInto.", func(s *udp.Stats) float64 { return float64(s.Requests) }),
-			counter("replies_total", "Calls answered.", func(s *udp.Stats) float64 { return float64(s.Replies) }),
-			counter("timeouts_total", "Calls that ended without a reply in time.", func(s *udp.Stats) float64 { return float64(s.Timeouts) }),
-			counter("retries_total", "Attempts after the first.", func(s *udp.Stats) float64 { return float64(s.Retries) }),
-			counter("wait_timeouts_total", "Attempts that timed out waiting for a free socket or room in flight, before anything was sent.", func(s *udp.Stats) float64 { return float64(s.WaitTimeouts) }),
-			counter("truncated_total", "Calls whose reply was larger than the buffer.", func(s *udp.Stats) float64 { return float64(s.Truncated) }),
-			counter("unreachable_total", "Calls or attempts that met ICMP unreachable.", func(s *udp.Stats) float64 { return float64(s.Unreachable) }),
-			counter("failed_total", "Calls that ended in another error.", func(s *udp.Stats) float64 { return float64(s.Failed) }),
-			gauge("in_flight", "Calls in progress.", func(s *udp.Stats) float64 { return float64(s.InFlight) }),
-			gauge("sockets_open", "Sockets open now.", func(s *udp.Stats) float64 { return float64(s.SocketsOpen) }),
-			gauge("sockets_peak", "Most sockets open at once.", func(s *udp.Stats) float64 { return float64(s.SocketsPeak) }),
-			counter("sockets_created_total", "Sockets opened.", func(s *udp.Stats) float64 { return float64(s.SocketsCreated) }),
-			counter("sockets_closed_total", "Sockets closed.", func(s *udp.Stats) float64 { return float64(s.SocketsDestroyed) }),
-			gauge("socket_receive_buffer_bytes", "The receive buffer the kernel granted a socket.", func(s *udp.Stats) float64 { return float64(s.ReadBuffer) }),
-			gauge("socket_send_buffer_bytes", "The send buffer the kernel granted a socket.", func(s *udp.Stats) float64 { return float64(s.WriteBuffer) }),
+			d.counter("requests_total", "Calls of Do and DoInto.", func(s *udp.Stats) float64 { return float64(s.Requests) }),
+			d.counter("replies_total", "Calls answered.", func(s *udp.Stats) float64 { return float64(s.Replies) }),
+			d.counter("timeouts_total", "Calls that ended without a reply in time.", func(s *udp.Stats) float64 { return float64(s.Timeouts) }),
+			d.counter("retries_total", "Attempts after the first.", func(s *udp.Stats) float64 { return float64(s.Retries) }),
+			d.counter("wait_timeouts_total", "Attempts that timed out waiting for a free socket or room in flight, before anything was sent.", func(s *udp.Stats) float64 { return float64(s.WaitTimeouts) }),
+			d.counter("truncated_total", "Calls whose reply was larger than the buffer.", func(s *udp.Stats) float64 { return float64(s.Truncated) }),
+			d.counter("unreachable_total", "Calls or attempts that met ICMP unreachable.", func(s *udp.Stats) float64 { return float64(s.Unreachable) }),
+			d.counter("failed_total", "Calls that ended in another error.", func(s *udp.Stats) float64 { return float64(s.Failed) }),
+			d.gauge("in_flight", "Calls in progress.", func(s *udp.Stats) float64 { return float64(s.InFlight) }),
+			d.gauge("sockets_open", "Sockets open now.", func(s *udp.Stats) float64 { return float64(s.SocketsOpen) }),
+			d.gauge("sockets_peak", "Most sockets open at once.", func(s *udp.Stats) float64 { return float64(s.SocketsPeak) }),
+			d.counter("sockets_created_total", "Sockets opened.", func(s *udp.Stats) float64 { return float64(s.SocketsCreated) }),
+			d.counter("sockets_closed_total", "Sockets closed.", func(s *udp.Stats) float64 { return float64(s.SocketsDestroyed) }),
+			d.gauge("socket_receive_buffer_bytes", "The receive buffer the kernel granted a socket.", func(s *udp.Stats) float64 { return float64(s.ReadBuffer) }),
+			d.gauge("socket_send_buffer_bytes", "The send buffer the kernel granted a socket.", func(s *udp.Stats) float64 { return float64(s.WriteBuffer) }),
 		},
 		descs: []*prometheus.Desc{dropped, latency},
 		extra: func(s udp.Stats, ch chan<- prometheus.Metric) {
