@@ -27,8 +27,6 @@ type demoConfig struct {
 	timeout     time.Duration
 	behavior    udptest.Behavior
 	seed        uint64
-	jsonPath    string
-	reportPath  string
 }
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -46,10 +44,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	behaviorFlags(fs, b)
 	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of the device's randomness")
-	fs.StringVar(&cfg.jsonPath, "json", "", "also write the results as JSON to this file")
-	fs.StringVar(&cfg.reportPath, "report", "", "also write a self-contained HTML report with charts to this file")
 	var obs observeFlags
 	obs.define(fs)
+	obs.defineOutputs(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: udpool demo [flags]
 
@@ -79,7 +76,7 @@ Flags:
 		fmt.Fprintln(stderr, "udpool demo:", err)
 		return 2
 	}
-	env, code := obs.start(ctx, "demo", cfg.jsonPath, cfg.reportPath, stdout, stderr)
+	env, code := obs.start(ctx, "demo", stdout, stderr)
 	if code != 0 {
 		return code
 	}

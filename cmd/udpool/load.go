@@ -34,8 +34,6 @@ type loadConfig struct {
 	timeout     time.Duration
 	retries     int
 	rate        float64
-	jsonPath    string
-	reportPath  string
 }
 
 func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -56,10 +54,9 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&cfg.timeout, "timeout", time.Second, "reply deadline per attempt")
 	fs.IntVar(&cfg.retries, "retries", 0, "attempts after the first, on timeouts")
 	fs.Float64Var(&cfg.rate, "rate", 0, "requests started per second at most (0: no limit)")
-	fs.StringVar(&cfg.jsonPath, "json", "", "also write the results as JSON to this file")
-	fs.StringVar(&cfg.reportPath, "report", "", "also write a self-contained HTML report with charts to this file")
 	var obs observeFlags
 	obs.define(fs)
+	obs.defineOutputs(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: udpool load -target host:port (-payload TEXT | -payload-hex HEX | -payload-file FILE) [flags]
 
@@ -88,7 +85,7 @@ Flags:
 		fmt.Fprintln(stderr, "udpool load:", err)
 		return 2
 	}
-	env, code := obs.start(ctx, "load", cfg.jsonPath, cfg.reportPath, stdout, stderr)
+	env, code := obs.start(ctx, "load", stdout, stderr)
 	if code != 0 {
 		return code
 	}

@@ -16,11 +16,20 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// observeFlags are the flags every command has for logs and metrics.
+// observeFlags are the flags every command has for logs and metrics, and
+// those of the commands that write results to files.
 type observeFlags struct {
 	metrics   string
 	logLevel  string
 	logFormat string
+
+	jsonPath, reportPath string
+}
+
+// defineOutputs defines -json and -report.
+func (o *observeFlags) defineOutputs(fs *flag.FlagSet) {
+	fs.StringVar(&o.jsonPath, "json", "", "also write the results as JSON to this file")
+	fs.StringVar(&o.reportPath, "report", "", "also write a self-contained HTML report with charts to this file")
 }
 
 func (o *observeFlags) define(fs *flag.FlagSet) {
@@ -134,15 +143,15 @@ type runEnv struct {
 // metrics server, and the -json and -report files (created now, so that a
 // bad path fails before the run). A non-zero code means the command ends
 // with it; otherwise the caller stops env.metrics when done.
-func (o *observeFlags) start(ctx context.Context, command, jsonPath, reportPath string, stdout, stderr io.Writer) (runEnv, int) {
+func (o *observeFlags) start(ctx context.Context, command string, stdout, stderr io.Writer) (runEnv, int) {
 	env := runEnv{command: command, stdout: stdout, stderr: stderr}
 	var code int
 	if env.log, env.metrics, code = o.setUp(ctx, command, stderr); code != 0 {
 		return env, code
 	}
 	var err error
-	if env.json, err = createOutput("-json", jsonPath); err == nil {
-		if env.report, err = createOutput("-report", reportPath); err != nil {
+	if env.json, err = createOutput("-json", o.jsonPath); err == nil {
+		if env.report, err = createOutput("-report", o.reportPath); err != nil {
 			env.json.discard()
 		}
 	}
